@@ -77,3 +77,7 @@ export type Severity = (typeof SEVERITIES)[number];
 /** How an event reached the log. */
 export const SOURCES = ["emit", "api", "run", "import", "otlp"] as const;
 export type Source = (typeof SOURCES)[number];
+
+/** A session with a start and no end yet: the status listings show beside COMPLETION_STATUSES. */
+export const RUNNING = "running" as const;
+export type SessionStatus = CompletionStatus | typeof RUNNING;

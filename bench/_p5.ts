@@ -1,0 +1,12 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LogWriter } from "../src/store/writer.js";
+const mk = (i: number) => ({ attempt_id: `ve-${i % 20}-bench`, session_id: "0d8c7e6a-2f1b-4c55-9e1d-7a6b5c4d3e2f", executor: "CODEX", model: "gpt-5-codex", event_type: "tool_call" as const, data: { tool_name: "Bash", tool_call_id: `call_${i}`, tool_params: { command: `npm test -- --run src/module-${i%97}.test.ts`, timeout: 120000 } } });
+const N = 400000;
+const evs = Array.from({ length: N }, (_, i) => mk(i));
+const w = new LogWriter({ logDir: mkdtempSync(join(tmpdir(), "p-")), now: () => 1_764_000_000_000 });
+const t = performance.now();
+for (let i = 0; i < N; i += 50) w.append(evs.slice(i, i + 50));
+console.log(((performance.now() - t) * 1000 / N).toFixed(2), "us/event");
+w.close();

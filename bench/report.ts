@@ -1,0 +1,19 @@
+/** Prints a benchmark's figures as a small table (and JSON with BENCH_JSON=1). */
+export interface Figure {
+  metric: string;
+  value: number | string;
+  target?: string;
+}
+
+export function report(name: string, figures: Figure[]): void {
+  if (process.env.BENCH_JSON) {
+    console.log(JSON.stringify({ bench: name, figures }));
+    return;
+  }
+  console.log(`\n## ${name}`);
+  const w = Math.max(...figures.map((f) => f.metric.length));
+  for (const f of figures) {
+    const v = typeof f.value === "number" ? f.value.toLocaleString("en-US") : f.value;
+    console.log(`  ${f.metric.padEnd(w)}  ${String(v).padStart(12)}${f.target ? `   (target ${f.target})` : ""}`);
+  }
+}

@@ -1,0 +1,57 @@
+import { existsSync } from "node:fs";
+import { Command } from "@commander-js/extra-typings";
+import { logPaths } from "../../store/paths.js";
+import { acceptMetrics, describeSkips, forEachEvent, readRecords } from "../../store/reader.js";
+import { SessionIndex } from "../../store/sessions.js";
+import { commonOptions, configFor, type Io, printJson } from "../context.js";
+import { formatDuration, oneLine, painter, table } from "../format.js";
+import { parseIntArg } from "../input.js";
+
+export function sessionsCommand(io: Io) {
+  return commonOptions(
+    new Command("sessions")
+      .description("list recorded sessions, newest first")
+      .option("--limit <n>", "show at most n sessions", parseIntArg("--limit", 1), 50)
+      .option("--status <status>", "only sessions with this status (running, success, failed, timeout, interrupted)")
+      .option("--executor <name>", "only this executor"),
+  ).action(async (opts) => {
+    const config = configFor(io, opts);
+    const paths = logPaths(config.logDir, config.streamFile);
+    const index = new SessionIndex();
+    const notes: string[] = [];
+    if (existsSync(paths.stream)) {
+      const stats = await forEachEvent(paths.stream, (e) => index.add(e));
+      const skip = describeSkips(stats);
+      if (skip) notes.push(skip);
+    }
+    if (existsSync(paths.metrics)) {
+      for await (const batch of readRecords(paths.metrics, { accept: acceptMetrics })) for (const m of batch) index.addMetrics(m);
+    }
+    let list = index.list();
+    if (opts.status) list = list.filter((s) => s.status === opts.status);
+    if (opts.executor) list = list.filter((s) => s.executor === opts.executor);
+    list = list.slice(0, opts.limit);
+    for (const n of notes) io.stderr.write(`awl: ${n}\n`);
+    if (opts.json) {
+      printJson(io, list);
+      return;
+    }
+    if (list.length === 0) {
+      io.stdout.write(`no sessions recorded in ${config.logDir}\n`);
+      return;
+    }
+    const paint = painter(io.stdout);
+    const rows = list.map((s) => [
+      paint("bold", s.attempt_id),
+      oneLine(s.task_title ?? s.task_id ?? "-", 40),
+      s.executor ?? "-",
+      s.model ?? "-",
+      paint(s.status === "success" ? "green" : s.status === "running" ? "cyan" : "red", s.status) + (s.outcome ? ` (${s.outcome})` : ""),
+      s.started_at.replace("T", " ").slice(0, 19),
+      formatDuration(s.duration_ms),
+      String(s.events),
+      s.errors ? paint("red", String(s.errors)) : "0",
+    ]);
+    io.stdout.write(`${table(["ATTEMPT", "TASK", "EXECUTOR", "MODEL", "STATUS", "STARTED (UTC)", "DURATION", "EVENTS", "ERRORS"], rows)}\n`);
+  });
+}

@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "@commander-js/extra-typings";
+import { ConfigError } from "../config/index.js";
+import { ValidationError } from "../schema/index.js";
+import { emitCommand } from "./commands/emit.js";
+import { outcomeCommand } from "./commands/outcome.js";
+import { sessionsCommand } from "./commands/sessions.js";
+import { tailCommand } from "./commands/tail.js";
+import { defaultIo, type Io } from "./context.js";
+import { EXIT, UsageError } from "./errors.js";
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(io: Io) {
+  const program = new Command("awl")
+    .description("awl, the agent work log: record what AI coding agents do, watch them live, learn from the history")
+    .version(version(), "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(s.startsWith("error:") ? `awl: ${s.slice(7)}` : s),
+    })
+    .exitOverride();
+  for (const cmd of [emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io)]) {
+    program.addCommand(cmd.exitOverride().configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(s.startsWith("error:") ? `awl: ${s.slice(7)}` : s),
+    }));
+  }
+  return program;
+}
+
+/** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const signal = io.signal ? AbortSignal.any([io.signal, controller.signal]) : controller.signal;
+  try {
+    const program = buildProgram({ ...io, signal });
+    if (argv.length === 0) {
+      io.stdout.write(program.helpInformation());
+      return EXIT.ok;
+    }
+    await program.parseAsync(argv, { from: "user" });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage; // commander already printed its one line
+    }
+    if (err instanceof UsageError || err instanceof ValidationError || err instanceof ConfigError) {
+      io.stderr.write(`awl: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    const e = err as NodeJS.ErrnoException;
+    io.stderr.write(`awl: ${e.code ? `${e.code}: ` : ""}${e.message ?? String(err)}\n`);
+    if (io.env.AWL_DEBUG) io.stderr.write(`${e.stack}\n`);
+    return EXIT.failure;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

@@ -1,0 +1,109 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { useTmpDir } from "../../test/helpers/tmp.js";
+import { ConfigError, ENV_VARS } from "./env.js";
+import { loadConfig } from "./load.js";
+import type { AwlConfig } from "./schema.js";
+
+const tmp = useTmpDir();
+
+function get(config: AwlConfig, path: string): unknown {
+  return path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], config);
+}
+
+// For every variable of SPEC §5: values that must be accepted (with what they mean) and values that must be refused.
+const cases: Record<string, { good: [string, unknown][]; bad: string[] }> = {
+  AGENT_WORK_LOGGING_ENABLED: { good: [["false", false], ["TRUE", true], ["0", false], ["yes", true], [" off ", false]], bad: ["maybe", "2", "enabled"] },
+  AGENT_WORK_LOG_DIR: { good: [["/var/log/awl", "/var/log/awl"]], bad: ["bad\0dir"] },
+  AGENT_WORK_STREAM_FILE: { good: [["stream.jsonl", "stream.jsonl"], ["agent_work-2.jsonl", "agent_work-2.jsonl"]], bad: ["../x.jsonl", "a/b.jsonl", ".hidden", "sp ace.jsonl"] },
+  AGENT_SESSION_LOG_RETENTION: { good: [["100", 100], ["1", 1]], bad: ["0", "-5", "ten", "1.5", "1e3"] },
+  AGENT_WORK_LOG_MAX_SIZE_MB: { good: [["500", 500]], bad: ["0", "500MB", "-1"] },
+  AGENT_WORK_ANALYZER_ENABLED: { good: [["false", false], ["on", true]], bad: ["nope"] },
+  AGENT_WORK_ANALYZER_POLL_INTERVAL_MS: { good: [["5000", 5000], ["10", 10]], bad: ["5", "5s", "600001"] },
+  AGENT_ERROR_LOOP_THRESHOLD: { good: [["4", 4], ["2", 2]], bad: ["1", "0", "four"] },
+  AGENT_TOOL_LOOP_THRESHOLD: { good: [["10", 10]], bad: ["1", "x"] },
+  AGENT_PROVIDER_ERROR_THRESHOLD: { good: [["3", 3], ["1", 1]], bad: ["0", "many"] },
+  AGENT_ANALYTICS_WEEKLY_REPORT: { good: [["false", false]], bad: ["weekly"] },
+  AGENT_ANALYTICS_REPORT_DAY: { good: [["0", 0], ["6", 6]], bad: ["7", "-1", "sunday"] },
+  AGENT_ANALYTICS_REPORT_HOUR: { good: [["9", 9], ["23", 23], ["0", 0]], bad: ["24", "9am"] },
+};
+
+describe("environment variables", () => {
+  it("has a case table for every variable awl reads", () => {
+    expect(Object.keys(cases).sort()).toEqual(ENV_VARS.map((v) => v.name).sort());
+  });
+
+  for (const v of ENV_VARS) {
+    const c = cases[v.name]!;
+    it.each(c.good)(`${v.name}=%j is accepted`, (raw, expected) => {
+      const config = loadConfig({ env: { [v.name]: raw }, cwd: tmp() });
+      expect(get(config, v.path)).toEqual(expected);
+    });
+    it.each(c.bad)(`${v.name}=%j is a one-line error naming the variable`, (raw) => {
+      const run = () => loadConfig({ env: { [v.name]: raw }, cwd: tmp() });
+      expect(run).toThrow(ConfigError);
+      expect(run).toThrow(new RegExp(`^${v.name}=.*expected `));
+      try {
+        run();
+      } catch (err) {
+        expect((err as Error).message).not.toContain("\n");
+      }
+    });
+  }
+
+  it("resolves the log directory against the working directory", () => {
+    const cwd = tmp();
+    expect(loadConfig({ env: {}, cwd }).logDir).toBe(join(cwd, ".cache/agent-work-logs"));
+    expect(loadConfig({ env: { AGENT_WORK_LOG_DIR: "logs" }, cwd }).logDir).toBe(join(cwd, "logs"));
+  });
+});
+
+describe("precedence: flags > environment > .env > config file > defaults", () => {
+  it("takes each layer over the ones below it", () => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, "awl.config.json"), JSON.stringify({ logDir: "from-file", analyzer: { errorLoopThreshold: 5, toolLoopThreshold: 11 }, reports: { hour: 7 } }));
+    writeFileSync(join(cwd, ".env"), "AGENT_ERROR_LOOP_THRESHOLD=6\nAGENT_TOOL_LOOP_THRESHOLD=12\nexport AGENT_WORK_LOG_DIR=from-dotenv\n");
+    const env = { AGENT_TOOL_LOOP_THRESHOLD: "13" };
+    const c = loadConfig({ env, cwd });
+    expect(c.reports.hour).toBe(7); // file
+    expect(c.analyzer.errorLoopThreshold).toBe(6); // .env over file
+    expect(c.analyzer.toolLoopThreshold).toBe(13); // environment over .env
+    expect(c.logDir).toBe(join(cwd, "from-dotenv"));
+    expect(loadConfig({ env, cwd, flags: { logDir: "from-flag" } }).logDir).toBe(join(cwd, "from-flag"));
+    expect(c.reports.day).toBe(0); // default
+    expect(c.sources).toEqual({ configFile: join(cwd, "awl.config.json"), dotenv: join(cwd, ".env") });
+  });
+
+  it("resolves a config file's logDir against the file's own folder", () => {
+    const cwd = tmp();
+    mkdirSync(join(cwd, "conf"));
+    writeFileSync(join(cwd, "conf", "awl.json"), JSON.stringify({ logDir: "logs" }));
+    expect(loadConfig({ env: {}, cwd, flags: { config: join(cwd, "conf", "awl.json") } }).logDir).toBe(join(cwd, "conf", "logs"));
+  });
+
+  it.each([
+    [{ analyzer: { errorLoopThreshold: 1 } }, /analyzer\.errorLoopThreshold/],
+    [{ reports: { day: 9 } }, /reports\.day/],
+    [{ logdir: "typo" }, /Unrecognized key/],
+    [{ analyzer: { treshold: 3 } }, /Unrecognized key/],
+    [{ streamFile: "../escape.jsonl" }, /streamFile: must be a plain file name/],
+  ])("refuses a bad config file %j", (file, message) => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, "awl.config.json"), JSON.stringify(file));
+    expect(() => loadConfig({ env: {}, cwd })).toThrow(message);
+  });
+
+  it("names the file when it is not JSON, and refuses a missing explicit one", () => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, "awl.config.json"), "{ nope");
+    expect(() => loadConfig({ env: {}, cwd })).toThrow(/awl\.config\.json: .*JSON/);
+    expect(() => loadConfig({ env: {}, cwd: tmp(), flags: { config: "/nonexistent/awl.json" } })).toThrow(/does not exist/);
+  });
+
+  it("names .env as the origin of a bad value from it", () => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, ".env"), "AGENT_ANALYTICS_REPORT_HOUR=25\n");
+    expect(() => loadConfig({ env: {}, cwd })).toThrow('AGENT_ANALYTICS_REPORT_HOUR="25" (.env): expected a whole number from 0 to 23');
+  });
+});

@@ -1,0 +1,389 @@
+import { fstatSync, statSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type AwlEvent,
+  type EventInput,
+  type MetricsRecord,
+  type MetricsRecordInput,
+  parseEventInput,
+  parseMetricsRecord,
+  SCHEMA_VERSION,
+} from "../schema/index.js";
+import { type AttemptState, readStateFile, scanSessionTail, writeStateFile } from "./attempt-state.js";
+import { closeQuietly, endsTorn, ensureDir, openAppend, writeAll } from "./fs.js";
+import { FileLock, type LockOptions } from "./lock.js";
+import { attemptFileName, type LogPaths, logPaths } from "./paths.js";
+import { mayContainSecret, redactValue } from "./redact.js";
+
+export interface WriterOptions {
+  logDir: string;
+  streamFile?: string;
+  /** false (AGENT_WORK_LOGGING_ENABLED=false) turns every write into a no-op. */
+  enabled?: boolean;
+  /** Clock for events that come without a timestamp (tests inject one). */
+  now?: () => number;
+  lock?: LockOptions;
+  /** How long an attempt's lock is kept across appends before it is offered to other processes. */
+  leaseMs?: number;
+}
+
+/** One open attempt: its lock, session file and counters, valid while the lock is held. */
+interface Cursor {
+  lock: FileLock;
+  sessionPath: string;
+  statePath: string;
+  fd: number | undefined;
+  st: AttemptState;
+  leaseStart: number;
+  dirty: boolean;
+  /** Lines of the current batch not yet written. */
+  pending: Buffer[];
+}
+
+interface SharedFile {
+  path: string;
+  fd: number | undefined;
+  ino: number;
+  torn: boolean;
+  pending: Buffer[];
+}
+
+
+const openWriters = new Set<LogWriter>();
+let exitHookInstalled = false;
+
+/**
+ * The only way awl writes the logs. Each event is validated, given its attempt's next
+ * `sequence_num` and its `elapsed_ms`, redacted, and appended as one line to the session
+ * file, the stream and (errors) the error log, in that order, while the attempt's lock is
+ * held. Every write(2) is on an O_APPEND descriptor and carries whole lines only: one event
+ * is one line in one write; a batch (`append([...])`) is one write per file.
+ *
+ * Sequence numbers across processes: each attempt has a lock file
+ * (`.state/attempts/<name>.lock`, see FileLock). A writer takes it on its first append
+ * and keeps it as a lease for the rest of the current event-loop turn (at most `leaseMs`),
+ * so a burst of events costs one lock, not one per event; before blocking on another
+ * attempt's lock it gives back every lease it holds, so two writers can never deadlock.
+ * Under the lock, the attempt's state file says where the session file ended; if the
+ * file has grown (another writer, or one killed before saving its state), the new tail
+ * is read to find the last sequence number. The lock is released, and the state saved,
+ * on the next turn of the event loop, on `close()` and at process exit.
+ */
+export class LogWriter {
+  readonly paths: LogPaths;
+  readonly enabled: boolean;
+  private readonly now: () => number;
+  private readonly lockOpts: LockOptions;
+  private readonly leaseMs: number;
+  private readonly cursors = new Map<string, Cursor>();
+  private readonly held = new Set<Cursor>();
+  private readonly stream: SharedFile;
+  private readonly errors: SharedFile;
+  private readonly metrics: SharedFile;
+  private readonly pendingCursors = new Set<Cursor>();
+  private pendingBytes = 0;
+  private releaseScheduled = false;
+  private dirsReady = false;
+  private closed = false;
+
+  constructor(opts: WriterOptions) {
+    this.paths = logPaths(opts.logDir, opts.streamFile);
+    this.enabled = opts.enabled ?? true;
+    this.now = opts.now ?? Date.now;
+    this.lockOpts = opts.lock ?? {};
+    this.leaseMs = opts.leaseMs ?? 50;
+    this.stream = { path: this.paths.stream, fd: undefined, ino: 0, torn: false, pending: [] };
+    this.errors = { path: this.paths.errors, fd: undefined, ino: 0, torn: false, pending: [] };
+    this.metrics = { path: this.paths.metrics, fd: undefined, ino: 0, torn: false, pending: [] };
+  }
+
+  /**
+   * Appends events and returns them as written (with sequence numbers, redacted).
+   * Every input is validated before anything is written: a bad event is a
+   * ValidationError and none of the batch reaches disk.
+   */
+  append(input: EventInput | readonly EventInput[]): AwlEvent[] {
+    if (!this.enabled) return [];
+    this.assertOpen();
+    const inputs = Array.isArray(input) ? input : [input as EventInput];
+    const parsed = inputs.map((e) => parseEventInput(e));
+    this.prepareDirs();
+    const written: AwlEvent[] = [];
+    for (const ev of parsed) {
+      const cur = this.lease(ev.attempt_id);
+      const timestamp = normalizeTimestamp(ev.timestamp, this.now);
+      const ms = Date.parse(timestamp);
+      if (cur.st.startMs === undefined) cur.st.startMs = ms;
+      const stamp: Stamp = { timestamp, elapsed_ms: Math.round(ms - cur.st.startMs), sequence_num: cur.st.nextSeq };
+      let line = serialize(ev, stamp);
+      let event = stamped(ev, stamp);
+      if (mayContainSecret(line)) {
+        event = redactValue(event);
+        line = serialize(event, stamp);
+      }
+      const bytes = Buffer.from(`${line}\n`, "utf8");
+      if (cur.st.torn) {
+        cur.pending.push(NEWLINE);
+        cur.st.size += 1;
+        cur.st.torn = false;
+      }
+      cur.pending.push(bytes);
+      cur.st.size += bytes.length;
+      cur.st.nextSeq++;
+      cur.dirty = true;
+      this.pendingCursors.add(cur);
+      this.stream.pending.push(bytes);
+      if (event.event_type === "error") this.errors.pending.push(bytes);
+      this.pendingBytes += bytes.length;
+      written.push(event);
+      if (this.pendingBytes >= MAX_WRITE_BYTES) this.flushPending();
+    }
+    this.flushPending();
+    this.scheduleRelease();
+    return written;
+  }
+
+  /** Appends a metrics record (a session's totals, or a later outcome) to agent-metrics.jsonl. */
+  appendMetrics(input: Omit<MetricsRecordInput, "timestamp"> & { timestamp?: string }): MetricsRecord | undefined {
+    if (!this.enabled) return undefined;
+    this.assertOpen();
+    const record = parseMetricsRecord({
+      schema_version: SCHEMA_VERSION,
+      ...input,
+      timestamp: normalizeTimestamp(input.timestamp, this.now),
+    });
+    this.prepareDirs();
+    const clean = redactValue(record);
+    const m = this.metrics;
+    if (m.fd !== undefined && !sameFile(m.fd, m.path, m.ino)) this.reopen(m);
+    this.writeShared(this.metrics, Buffer.from(`${JSON.stringify(clean)}\n`, "utf8"));
+    return clean;
+  }
+
+  /** Gives back every attempt lock now, saving each attempt's state. */
+  releaseLocks(): void {
+    this.flushPending();
+    for (const cur of this.held) this.releaseCursor(cur);
+    this.held.clear();
+  }
+
+  /**
+   * Writes what the current batch queued: per file, the batch's lines in one write(2) (a
+   * single event is one line in one write). A write never splits a line, so writers in other
+   * processes never interleave inside one. Session files first, then the stream: an event
+   * is never in the stream without being in its session file. Called before any lock is
+   * given back, because the queued lines hold sequence numbers taken under it.
+   */
+  private flushPending(): void {
+    if (this.pendingBytes === 0 && this.pendingCursors.size === 0) return;
+    try {
+      for (const cur of this.pendingCursors) {
+        cur.fd ??= openAppend(cur.sessionPath);
+        writeLines(cur.fd, cur.pending);
+        cur.pending = [];
+      }
+      this.pendingCursors.clear();
+      for (const f of [this.stream, this.errors]) {
+        if (f.pending.length === 0) continue;
+        const fd = f.fd ?? this.reopen(f);
+        writeLines(fd, f.torn ? [NEWLINE, ...f.pending] : f.pending);
+        f.torn = false;
+        f.pending = [];
+      }
+      this.pendingBytes = 0;
+    } catch (err) {
+      // A failed write (disk full) leaves the files where they are: forget what was queued and
+      // make every cursor re-read its session file under the lock next time.
+      for (const cur of this.cursors.values()) {
+        cur.pending = [];
+        cur.st.ino = -1;
+      }
+      this.pendingCursors.clear();
+      for (const f of [this.stream, this.errors]) f.pending = [];
+      this.pendingBytes = 0;
+      throw err;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.releaseLocks();
+    for (const cur of this.cursors.values()) closeQuietly(cur.fd);
+    this.cursors.clear();
+    for (const f of [this.stream, this.errors, this.metrics]) {
+      closeQuietly(f.fd);
+      f.fd = undefined;
+    }
+    this.closed = true;
+    openWriters.delete(this);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error("the log writer is closed");
+  }
+
+  private prepareDirs(): void {
+    if (this.dirsReady) return;
+    ensureDir(this.paths.sessions);
+    ensureDir(this.paths.attemptState);
+    this.dirsReady = true;
+    openWriters.add(this);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on("exit", () => {
+        for (const w of openWriters) w.releaseLocks();
+      });
+    }
+  }
+
+  private lease(attemptId: string): Cursor {
+    let cur = this.cursors.get(attemptId);
+    if (!cur) {
+      const name = attemptFileName(attemptId);
+      cur = {
+        lock: new FileLock(join(this.paths.attemptState, `${name}.lock`), this.lockOpts),
+        sessionPath: join(this.paths.sessions, `${name}.jsonl`),
+        statePath: join(this.paths.attemptState, `${name}.json`),
+        fd: undefined,
+        st: { size: 0, ino: 0, nextSeq: 0, startMs: undefined, torn: false },
+        leaseStart: 0,
+        dirty: false,
+        pending: [],
+      };
+      this.cursors.set(attemptId, cur);
+    }
+    if (cur.lock.held) {
+      if (Date.now() - cur.leaseStart < this.leaseMs) return cur;
+      this.flushPending();
+      // Offer the attempt to other writers now and then. The state is not saved here: a writer
+      // that takes over finds the file longer than the saved state and reads the difference.
+      cur.lock.release();
+      this.held.delete(cur);
+    }
+    if (!cur.lock.tryAcquire()) {
+      // Never wait while holding another attempt's lock: that is how two writers deadlock.
+      this.releaseLocks();
+      cur.lock.acquire();
+    }
+    cur.leaseStart = Date.now();
+    this.held.add(cur);
+    this.syncCursor(cur);
+    // Checked once a lease, not once a write: rotation renames files under a running writer.
+    for (const f of [this.stream, this.errors]) if (f.fd !== undefined && !sameFile(f.fd, f.path, f.ino)) this.reopen(f);
+    return cur;
+  }
+
+  /** Under the lock: make the cursor agree with the session file as it is now. */
+  private syncCursor(cur: Cursor): void {
+    if (cur.fd !== undefined && !sameFile(cur.fd, cur.sessionPath)) {
+      closeQuietly(cur.fd); // removed by retention or rotated: start a new file
+      cur.fd = undefined;
+    }
+    cur.fd ??= openAppend(cur.sessionPath);
+    const { size, ino } = fstatSync(cur.fd);
+    let st = cur.st;
+    if (st.ino !== ino || st.size !== size) {
+      const saved = readStateFile(cur.statePath);
+      st = saved && saved.ino === ino && saved.size <= size ? saved : { size: 0, ino, nextSeq: 0, startMs: undefined, torn: false };
+      if (st.size < size) st = scanSessionTail(cur.fd, size, st);
+      st.ino = ino;
+      cur.dirty = true;
+    }
+    cur.st = st;
+  }
+
+  private releaseCursor(cur: Cursor): void {
+    if (!cur.lock.held) return;
+    try {
+      if (cur.dirty) writeStateFile(cur.statePath, cur.st);
+      cur.dirty = false;
+    } finally {
+      cur.lock.release();
+    }
+  }
+
+  private scheduleRelease(): void {
+    if (this.releaseScheduled || this.held.size === 0) return;
+    this.releaseScheduled = true;
+    setImmediate(() => {
+      this.releaseScheduled = false;
+      if (!this.closed) this.releaseLocks();
+    });
+  }
+
+  private writeShared(f: SharedFile, bytes: Buffer): void {
+    const fd = f.fd ?? this.reopen(f);
+    writeAll(fd, f.torn ? Buffer.concat([NEWLINE, bytes]) : bytes);
+    f.torn = false;
+  }
+
+  /** (Re)opens a shared log under its live name: after a rotation renamed it away, or on first use. */
+  private reopen(f: SharedFile): number {
+    closeQuietly(f.fd);
+    const fd = openAppend(f.path);
+    f.fd = fd;
+    f.ino = fstatSync(fd).ino;
+    // A writer killed mid-line left a partial line: start ours on a line of its own.
+    f.torn = endsTorn(fd);
+    return fd;
+  }
+}
+
+const NEWLINE = Buffer.from("\n");
+/** A batch is written in pieces of at most this size, so no single write(2) gets huge. */
+const MAX_WRITE_BYTES = 1 << 20;
+
+function writeLines(fd: number, lines: Buffer[]): void {
+  writeAll(fd, lines.length === 1 ? lines[0]! : Buffer.concat(lines));
+}
+
+/** True when `path` still names the file open at `fd` (not renamed away or deleted). */
+function sameFile(fd: number, path: string, knownIno?: number): boolean {
+  try {
+    const ino = statSync(path).ino;
+    return ino === (knownIno ?? fstatSync(fd).ino);
+  } catch {
+    return false;
+  }
+}
+
+const CANONICAL_TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+let lastNowMs = Number.NaN;
+let lastNowText = "";
+
+/** UTC with milliseconds (`2026-11-25T10:00:00.000Z`): sorts as text and parses everywhere. */
+export function normalizeTimestamp(ts: string | undefined, now: () => number): string {
+  if (ts === undefined) {
+    const ms = now();
+    if (ms !== lastNowMs) {
+      lastNowMs = ms;
+      lastNowText = new Date(ms).toISOString();
+    }
+    return lastNowText;
+  }
+  if (CANONICAL_TS.test(ts)) return ts;
+  const ms = Date.parse(ts);
+  if (Number.isNaN(ms)) throw new Error(`invalid timestamp: ${JSON.stringify(ts)}`);
+  return new Date(ms).toISOString();
+}
+
+interface Stamp {
+  timestamp: string;
+  elapsed_ms: number;
+  sequence_num: number;
+}
+
+/**
+ * The line for an event: `schema_version` and `timestamp` lead (readers use the fixed start to
+ * salvage a whole line glued onto a torn one), the producer's fields follow in their order,
+ * then the bookkeeping. Built by concatenation: this is the hot path.
+ */
+function serialize(ev: object, stamp: Stamp): string {
+  const { schema_version: _v, timestamp: _t, elapsed_ms: _e, sequence_num: _s, ...body } = ev as Record<string, unknown>;
+  const inner = JSON.stringify(body).slice(1, -1);
+  return `{"schema_version":${SCHEMA_VERSION},"timestamp":"${stamp.timestamp}",${inner},"elapsed_ms":${stamp.elapsed_ms},"sequence_num":${stamp.sequence_num}}`;
+}
+
+function stamped(ev: object, stamp: Stamp): AwlEvent {
+  return { schema_version: SCHEMA_VERSION, ...ev, ...stamp } as AwlEvent;
+}
