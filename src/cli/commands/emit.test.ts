@@ -5,6 +5,7 @@ import { runCli } from "../../../test/helpers/io.js";
 import { useTmpDir } from "../../../test/helpers/tmp.js";
 import { mergeMetricsRecords, type MetricsRecord } from "../../schema/index.js";
 import { logPaths } from "../../store/paths.js";
+import { FakeSecrets } from "../../store/redact-corpus.js";
 
 const tmp = useTmpDir();
 
@@ -74,12 +75,13 @@ describe("awl emit", () => {
 
   it("writes no key of a real-looking payload to any file", async () => {
     const cwd = tmp();
+    // generated at run time (no key-shaped literal in the source), shaped like real ones
+    const f = new FakeSecrets(11);
     const secrets = [
-      // fake, but shaped like real ones (random-looking bodies; AWS ids are base32)
-      "sk-ant-api03-Wm4Yq8Zr1Tx6Vb3Nk9Pd2Lf7Hs5Jg0Ca-Ue8Oi4Rt2Ey6Wq1Zx9Cv3Bn7Ml5Kj0Hg-Fd2Sa8Pq4Wo6AA",
-      "ghp_R8kT2mQ9vX4bN7cL1pZ6wY3hJ5sD0fGaE2uK",
-      "AKIAQWERTYUIOP234567",
-      "xoxb-123456789012-123456789012-aB3cD4eF5gH6iJ7kL8mN9oP0",
+      `sk-ant-api03-${f.b64url(93)}AA`,
+      `ghp_${f.alnum(36)}`,
+      `AKIA${f.upper32(16)}`,
+      `xoxb-${f.digits(12)}-${f.digits(12)}-${f.alnum(24)}`,
     ];
     const payload = {
       tool_name: "Bash",
