@@ -47,7 +47,12 @@ export interface EventExtra {
   timestamp?: string;
   tags?: string[];
   manual_notes?: string;
+  /** The model behind this event, where it differs from the attempt's (an agent's sub-agent, a router). */
+  model?: string;
 }
+
+/** One event of a batch for `Recorder.events`. */
+export type BatchItem = { [T in EventType]: { event_type: T; data: Data<T> } & EventExtra }[EventType];
 
 type Data<T extends EventType> = DataOf<T>;
 
@@ -71,6 +76,8 @@ export class Recorder {
   private readonly categories = new Set<ErrorCategory>();
   private readonly usage = { input: 0, output: 0, cache_read: 0, cache_creation: 0, reasoning: 0 };
   private sawUsage = false;
+  private readonly toolCallIds = new Set<string>();
+  private readonly failedCalls = new Set<string>();
 
   constructor(opts: RecorderOptions) {
     if (!opts.attemptId) throw new Error("attemptId is required");
@@ -94,17 +101,29 @@ export class Recorder {
 
   /** Records any event type; returns the event as written (undefined when logging is disabled). */
   event<T extends EventType>(type: T, data: Data<T>, extra: EventExtra = {}): AwlEvent | undefined {
-    const withMeta = type === "session_start" || type === "session_end";
-    const payload = type === "error" ? withFingerprint(data as Data<"error">) : data;
-    const input = {
-      ...this.envelope(withMeta),
-      ...extra,
-      tags: extra.tags ?? this.info.tags,
-      event_type: type,
-      data: payload,
-    } as EventInput;
-    const [written] = this.writer.append(input);
-    this.observe(type, payload, extra.timestamp);
+    return this.events([{ ...extra, event_type: type, data } as BatchItem])[0];
+  }
+
+  /** Records several events with one write per file (what an adapter found in one chunk of output). */
+  events(items: readonly BatchItem[]): AwlEvent[] {
+    if (items.length === 0) return [];
+    const inputs: EventInput[] = [];
+    for (const item of items) {
+      const { event_type: type, data, model, ...extra } = item;
+      const withMeta = type === "session_start" || type === "session_end";
+      const payload = type === "error" ? withFingerprint(data as Data<"error">) : data;
+      inputs.push({
+        ...this.envelope(withMeta),
+        ...(model ? { model } : {}),
+        ...extra,
+        tags: extra.tags ?? this.info.tags,
+        event_type: type,
+        data: payload,
+      } as EventInput);
+    }
+    const written = this.writer.append(inputs);
+    // Counted only once written: a batch that fails validation leaves the totals as they were.
+    for (const input of inputs) this.observe(input.event_type, input.data, input.timestamp ?? undefined);
     return written;
   }
 
@@ -165,6 +184,24 @@ export class Recorder {
     });
   }
 
+  /** What the recorder has counted so far (usage summed over the events that carried it). */
+  totals(): { usage: Usage | undefined; toolCalls: number; errors: number } {
+    return {
+      usage: this.sawUsage ? { ...this.usage, total_tokens: sumUsage(this.usage) } : undefined,
+      toolCalls: this.toolCalls,
+      errors: this.errors,
+    };
+  }
+
+  sawToolCall(id: string): boolean {
+    return this.toolCallIds.has(id);
+  }
+
+  /** Tool calls already recorded as failed (by a failed result or an error naming them). */
+  failedToolCalls(): ReadonlySet<string> {
+    return this.failedCalls;
+  }
+
   close(): void {
     if (this.ownsWriter) this.writer.close();
     else this.writer.releaseLocks();
@@ -203,7 +240,19 @@ export class Recorder {
 
   private observe(type: EventType, data: unknown, timestamp: string | undefined): void {
     if (type === "session_start" && this.startedMs === undefined) this.startedMs = timestamp ? Date.parse(timestamp) : this.now();
-    if (type === "tool_call") this.toolCalls++;
+    if (type === "tool_call") {
+      this.toolCalls++;
+      const id = (data as Data<"tool_call">).tool_call_id;
+      if (id) this.toolCallIds.add(id);
+    }
+    if (type === "tool_result" && (data as Data<"tool_result">).result === "error") {
+      const id = (data as Data<"tool_result">).tool_call_id;
+      if (id) this.failedCalls.add(id);
+    }
+    if (type === "error") {
+      const id = (data as Data<"error">).tool_call_id;
+      if (id) this.failedCalls.add(id);
+    }
     if (type === "error") {
       const d = data as Data<"error">;
       this.errors++;

@@ -3,7 +3,9 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ConfigError } from "../config/index.js";
 import { ValidationError } from "../schema/index.js";
 import { emitCommand } from "./commands/emit.js";
+import { importCommand } from "./commands/import.js";
 import { outcomeCommand } from "./commands/outcome.js";
+import { runCommand } from "./commands/run.js";
 import { sessionsCommand } from "./commands/sessions.js";
 import { tailCommand } from "./commands/tail.js";
 import { defaultIo, type Io } from "./context.js";
@@ -14,7 +16,7 @@ function version(): string {
   return pkg.version;
 }
 
-export function buildProgram(io: Io) {
+export function buildProgram(io: Io, setExitCode: (code: number) => void = () => undefined) {
   const program = new Command("awl")
     .description("awl, the agent work log: record what AI coding agents do, watch them live, learn from the history")
     .version(version(), "-V, --version")
@@ -24,8 +26,9 @@ export function buildProgram(io: Io) {
       writeErr: (s) => io.stderr.write(s),
       outputError: (s, write) => write(s.startsWith("error:") ? `awl: ${s.slice(7)}` : s),
     })
+    .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io)]) {
+  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io)]) {
     program.addCommand(cmd.exitOverride().configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
@@ -37,19 +40,26 @@ export function buildProgram(io: Io) {
 
 /** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  // Signals become an abort whose reason names the signal: long-running commands end cleanly
+  // (tail -f, watch) and `awl run` passes the same signal on to its agent.
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) controller.abort(signal);
+  };
+  const SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const s of SIGNALS) process.on(s, onSignal);
   const signal = io.signal ? AbortSignal.any([io.signal, controller.signal]) : controller.signal;
   try {
-    const program = buildProgram({ ...io, signal });
+    let exitCode: number = EXIT.ok;
+    const program = buildProgram({ ...io, signal }, (code) => {
+      exitCode = code;
+    });
     if (argv.length === 0) {
       io.stdout.write(program.helpInformation());
       return EXIT.ok;
     }
     await program.parseAsync(argv, { from: "user" });
-    return EXIT.ok;
+    return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage; // commander already printed its one line
@@ -63,7 +73,6 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     if (io.env.AWL_DEBUG) io.stderr.write(`${e.stack}\n`);
     return EXIT.failure;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const s of SIGNALS) process.off(s, onSignal);
   }
 }

@@ -31,6 +31,8 @@ export interface ReadOptions<T> {
   finalLine?: "torn" | "parse";
   /** Called once per file with the stats when reading ends. */
   onStats?: (stats: ReadStats) => void;
+  /** false: hand each non-empty line to `accept` as text, unparsed (adapters parse agents' lines themselves). */
+  json?: boolean;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -71,7 +73,7 @@ export async function* readRecords<T>(path: string, opts: ReadOptions<T>): Async
   const take = (line: Buffer | string, out: T[]) => {
     stats.lines++;
     const text = typeof line === "string" ? line : line.toString("utf8");
-    const value = parseLine(text, stats);
+    const value = opts.json === false ? (text.trim() === "" ? undefined : text.endsWith("\r") ? text.slice(0, -1) : text) : parseLine(text, stats);
     if (value === undefined) return;
     const rec = opts.accept(value);
     if (rec === undefined) {
@@ -266,4 +268,9 @@ async function endOfLastLine(fh: Awaited<ReturnType<typeof open>>): Promise<numb
     if (i !== -1) return pos + i + 1;
   }
   return 0;
+}
+
+/** Every non-empty line of a file as text, in batches, with the same skip accounting as readRecords. */
+export function readLines(path: string, opts: Omit<ReadOptions<string>, "accept" | "json"> = {}): AsyncGenerator<string[], ReadStats> {
+  return readRecords(path, { ...opts, json: false, accept: (v) => v as string });
 }

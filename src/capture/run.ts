@@ -1,0 +1,355 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { constants } from "node:os";
+import type { Writable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
+import type { AwlConfig } from "../config/index.js";
+import type { CompletionStatus, MetricsRecord, PromptType, Usage } from "../schema/index.js";
+import { acceptMetrics, readRecords } from "../store/reader.js";
+import { LogWriter } from "../store/writer.js";
+import type { Adapter, AgentId, Captured, LineParser, SessionFacts } from "./adapter.js";
+import { addUsage } from "./adapter.js";
+import { adapterFor, detectLine } from "./detect.js";
+import { aheadBehind, gitChanges, gitState } from "./git.js";
+import { estimateCost } from "./pricing.js";
+import { type AttemptInfo, type BatchItem, Recorder } from "./recorder.js";
+import { findSessionFile, readSessionFile } from "./session-files.js";
+import { TextParser } from "./text/index.js";
+
+export interface RunOptions {
+  /** The agent's command line: the program and its arguments. */
+  argv: string[];
+  attempt: AttemptInfo;
+  config: AwlConfig;
+  prompt?: string;
+  promptType?: PromptType;
+  /** `auto` detects the agent's JSON stream from its first line; anything unrecognised is text. */
+  format?: "auto" | AgentId;
+  timeoutMs?: number;
+  /** Grace between SIGTERM and SIGKILL when awl stops the agent. */
+  killGraceMs?: number;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where the agent's output is passed through, byte for byte. */
+  stdout?: Writable;
+  stderr?: Writable;
+  /**
+   * Aborting it interrupts the agent: the reason, when it is a signal name (the CLI aborts with
+   * the signal it received), is the signal passed on; otherwise SIGINT.
+   */
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export interface RunResult {
+  exitCode: number;
+  status: CompletionStatus;
+  metrics: MetricsRecord | undefined;
+  agent: AgentId | undefined;
+  facts: SessionFacts | undefined;
+}
+
+/** The exit code of a command that could not be started (as a shell reports it). */
+export const EXIT_NOT_FOUND = 127;
+
+/**
+ * Runs an agent under awl: passes its output through unchanged, parses it live with the
+ * agent's adapter (or as text), writes events as they happen, and ends the session with its
+ * status, totals and a metrics record. Returns the agent's exit code.
+ */
+export async function runAgent(opts: RunOptions): Promise<RunResult> {
+  const now = opts.now ?? Date.now;
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  const iso = () => new Date(now()).toISOString();
+  const [cmd, ...args] = opts.argv;
+  if (!cmd) throw new Error("no command to run");
+
+  const git = gitState(cwd);
+  const info: AttemptInfo = { ...opts.attempt };
+  info.branch ??= git?.branch;
+  if (git && info.baseBranch) {
+    const ab = aheadBehind(cwd, info.baseBranch);
+    if (ab) Object.assign(info, { commitsAhead: ab.ahead, commitsBehind: ab.behind });
+  }
+  const writer = new LogWriter({ logDir: opts.config.logDir, streamFile: opts.config.streamFile, enabled: opts.config.enabled, now });
+  const recorder = new Recorder({ ...info, writer, source: "run", now });
+  const started = now();
+  recorder.start({
+    prompt: opts.prompt ?? promptFromArgv(opts.argv),
+    prompt_type: opts.promptType ?? "initial",
+    command: opts.argv,
+    cwd,
+    ...(git?.head ? { git_head: git.head } : {}),
+  });
+
+  const stdoutSink = opts.stdout ?? process.stdout;
+  const stderrSink = opts.stderr ?? process.stderr;
+  const interactive = process.stdin.isTTY === true && opts.stdout === undefined;
+
+  let child: ChildProcess;
+  try {
+    child = spawn(cmd, args, {
+      cwd,
+      env,
+      stdio: [interactive ? "inherit" : "ignore", "pipe", "pipe"],
+      // Its own process group, so a timeout or an intervention stops the agent's children too.
+      // Not on a terminal: there the agent must stay in the foreground group to read the keyboard.
+      detached: !interactive,
+    });
+  } catch (err) {
+    return finishSpawnError(err as NodeJS.ErrnoException);
+  }
+
+  // --- parsing -----------------------------------------------------------------------------
+  let adapter: Adapter | undefined = opts.format && opts.format !== "auto" ? adapterFor(opts.format) : undefined;
+  let outParser: LineParser | undefined = adapter ? adapter.parser(adapter.id === "text" ? "stream" : "stream") : undefined;
+  const errParser = new TextParser("stderr");
+  const record = (items: Captured[]) => {
+    if (items.length === 0) return;
+    const at = iso();
+    recorder.events(items.map((c) => toBatchItem(c, at)));
+  };
+  const outLines = lineSplitter((line) => {
+    if (!outParser) {
+      if (line.trim() === "") return;
+      const found = detectLine(line);
+      adapter = found?.adapter ?? adapterFor("text");
+      outParser = found ? found.adapter.parser(found.format) : new TextParser("stdout");
+    }
+    pendingOut.push(...outParser.line(line, iso()));
+  });
+  const errLines = lineSplitter((line) => pendingErr.push(...errParser.line(line, iso())));
+  const pendingOut: Captured[] = [];
+  const pendingErr: Captured[] = [];
+  const flushOut = () => {
+    if (outParser instanceof TextParser) pendingOut.push(...outParser.flush());
+    record(pendingOut.splice(0));
+  };
+
+  pipeThrough(child.stdout!, stdoutSink, (chunk) => {
+    outLines.push(chunk);
+    flushOut();
+  });
+  pipeThrough(child.stderr!, stderrSink, (chunk) => {
+    errLines.push(chunk);
+    pendingErr.push(...errParser.flush());
+    record(pendingErr.splice(0));
+  });
+
+  // --- signals and timeout -------------------------------------------------------------------
+  let stopReason: "timeout" | "interrupted" | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      if (!interactive && child.pid) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
+  let killTimer: NodeJS.Timeout | undefined;
+  const stopGracefully = () => {
+    stop("SIGTERM");
+    killTimer ??= setTimeout(() => stop("SIGKILL"), opts.killGraceMs ?? 5000);
+    killTimer.unref();
+  };
+  const timeout = opts.timeoutMs
+    ? setTimeout(() => {
+        stopReason = "timeout";
+        recorder.error(`awl: the agent ran past its timeout of ${opts.timeoutMs} ms and was stopped`, { error_source: "orchestrator" });
+        stopGracefully();
+      }, opts.timeoutMs)
+    : undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopReason ??= "interrupted";
+    // On a terminal the agent shares awl's process group and got Ctrl-C itself.
+    if (!(interactive && signal === "SIGINT")) stop(signal);
+    killTimer ??= setTimeout(() => stop("SIGKILL"), opts.killGraceMs ?? 5000);
+    killTimer.unref();
+  };
+  const onAbort = () => {
+    const reason = opts.signal?.reason;
+    onSignal(typeof reason === "string" && reason.startsWith("SIG") ? (reason as NodeJS.Signals) : "SIGINT");
+  };
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: NodeJS.ErrnoException }>((resolve) => {
+    child.once("error", (err) => resolve({ code: null, signal: null, spawnError: err as NodeJS.ErrnoException }));
+    child.once("close", (code, signal) => resolve({ code, signal }));
+  });
+  if (timeout) clearTimeout(timeout);
+  if (killTimer) clearTimeout(killTimer);
+  opts.signal?.removeEventListener("abort", onAbort);
+
+  if (exit.spawnError) return finishSpawnError(exit.spawnError);
+
+  outLines.end();
+  errLines.end();
+  if (outParser) pendingOut.push(...outParser.end());
+  pendingErr.push(...errParser.end());
+  record(pendingOut.splice(0));
+  record(pendingErr.splice(0));
+
+  let facts = outParser?.facts();
+  // What the stream lacks and the agent's own session file has (exit codes, model names).
+  if (adapter && adapter.id !== "text" && facts?.session_id) {
+    const file = findSessionFile(adapter.id, facts.session_id, env);
+    if (file) facts = mergeSessionFile(adapter, file, facts, recorder, iso);
+  }
+
+  const exitCode = exit.code ?? 128 + signalNumber(exit.signal);
+  const status: CompletionStatus =
+    stopReason ?? (exit.code === 0 && facts?.status !== "failed" ? "success" : exit.signal && !exit.code ? "interrupted" : "failed");
+  const metrics = await finish(status, exitCode, exit.signal ?? undefined, facts);
+  return { exitCode, status, metrics, agent: adapter?.id, facts };
+
+  // --- helpers that close over the run -------------------------------------------------------
+  async function finish(status: CompletionStatus, exitCode: number, signal: string | undefined, facts: SessionFacts | undefined) {
+    const ended = now();
+    const seen = recorder.totals();
+    const usage: Usage | undefined = facts?.total_usage ?? seen.usage;
+    const model = facts?.model ?? info.model;
+    let cost = facts?.cost_usd;
+    let estimated = false;
+    if (cost === undefined) {
+      cost = estimateCost(model, usage);
+      estimated = cost !== undefined;
+    }
+    const changes = git ? gitChanges(cwd, git.head) : undefined;
+    const history = await earlierAttempts(opts.config, info);
+    const success = status === "success";
+    const record = recorder.end(
+      {
+        completion_status: status,
+        duration_ms: ended - started,
+        exit_code: exitCode,
+        ...(signal ? { signal } : {}),
+        ...(usage ? { usage, total_tokens: usage.total_tokens } : {}),
+        ...(cost !== undefined ? { cost_usd: cost, cost_estimated: estimated } : {}),
+        ...(facts?.error ? { error: facts.error } : {}),
+      },
+      {
+        ...(model && model !== info.model ? { model } : {}),
+        metrics: {
+          ...changes,
+          retry_count: history,
+          first_shot_success: success && history === 0,
+        },
+      },
+    );
+    recorder.close();
+    return record;
+  }
+
+  async function finishSpawnError(err: NodeJS.ErrnoException): Promise<RunResult> {
+    const notFound = err.code === "ENOENT";
+    const message = notFound ? `command not found: ${cmd}` : `cannot start ${cmd}: ${err.message}`;
+    stderrSink.write(`awl: ${message}\n`);
+    recorder.error(message, { error_source: "orchestrator" });
+    const exitCode = notFound ? EXIT_NOT_FOUND : 126;
+    const metrics = await finish("failed", exitCode, undefined, undefined);
+    return { exitCode, status: "failed", metrics, agent: undefined, facts: undefined };
+  }
+}
+
+function toBatchItem(c: Captured, seenAt: string): BatchItem {
+  const { key, presence: _p, timestamp, model, ...rest } = c;
+  const data = key ? { ...rest.data, record_id: key } : rest.data;
+  return { ...rest, data, timestamp: timestamp ?? seenAt, ...(model ? { model } : {}) } as BatchItem;
+}
+
+/**
+ * Adds what only the agent's session file knows: tool results the stream reported as
+ * successful that the file shows failed (Gemini CLI prints exit 128 as success) become error
+ * events, and facts the stream lacks (Codex prints no model, and no usage on a failed turn).
+ */
+function mergeSessionFile(adapter: Adapter, file: string, facts: SessionFacts, recorder: Recorder, iso: () => string): SessionFacts {
+  const parsed = readSessionFile(adapter, file);
+  if (!parsed) return facts;
+  const reported = recorder.failedToolCalls();
+  const extra = parsed.events.filter(
+    (e) => e.event_type === "error" && e.data.tool_call_id !== undefined && recorder.sawToolCall(e.data.tool_call_id) && !reported.has(e.data.tool_call_id),
+  );
+  if (extra.length) recorder.events(extra.map((c) => toBatchItem(c, iso())));
+  return {
+    ...facts,
+    model: facts.model ?? parsed.facts.model,
+    total_usage: facts.total_usage ?? parsed.facts.total_usage ?? sumCapturedUsage(parsed.events),
+    cost_usd: facts.cost_usd ?? parsed.facts.cost_usd,
+    prompt: facts.prompt ?? parsed.facts.prompt,
+  };
+}
+
+function sumCapturedUsage(events: Captured[]): Usage | undefined {
+  let total: Usage | undefined;
+  for (const e of events) total = addUsage(total, (e.data as { usage?: Usage }).usage);
+  return total;
+}
+
+/** How many earlier attempts of the same task the log holds (for retry_count and first_shot_success). */
+async function earlierAttempts(config: AwlConfig, info: AttemptInfo): Promise<number> {
+  if (!info.taskId) return 0;
+  const path = `${config.logDir}/agent-metrics.jsonl`;
+  if (!existsSync(path)) return 0;
+  const attempts = new Set<string>();
+  for await (const batch of readRecords(path, { accept: acceptMetrics })) {
+    for (const m of batch) if (m.task_id === info.taskId && m.attempt_id !== info.attemptId) attempts.add(m.attempt_id);
+  }
+  return attempts.size;
+}
+
+/** The prompt as the agents' own command lines carry it: `-p`/`--prompt VALUE`, or codex exec's last argument. */
+export function promptFromArgv(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length - 1; i++) {
+    if (argv[i] === "-p" || argv[i] === "--prompt" || argv[i] === "--print") {
+      const v = argv[i + 1]!;
+      if (!v.startsWith("-")) return v;
+    }
+  }
+  const exec = argv.indexOf("exec");
+  if (exec !== -1 && /(^|\/)codex$/.test(argv[0] ?? "")) {
+    const last = argv[argv.length - 1];
+    if (last && !last.startsWith("-") && argv.length - 1 > exec) return last;
+  }
+  return undefined;
+}
+
+/** Splits a byte stream into lines, decoding UTF-8 across chunk boundaries (invalid bytes become U+FFFD). */
+function lineSplitter(onLine: (line: string) => void) {
+  const decoder = new StringDecoder("utf8");
+  let carry = "";
+  return {
+    push(chunk: Buffer) {
+      const text = carry + decoder.write(chunk);
+      let start = 0;
+      for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+        onLine(text.slice(start, nl));
+        start = nl + 1;
+      }
+      carry = text.slice(start);
+    },
+    end() {
+      const rest = carry + decoder.end();
+      carry = "";
+      if (rest) onLine(rest);
+    },
+  };
+}
+
+/** Copies a child's output to `sink` unchanged (pausing while the sink is full) and hands each chunk on. */
+function pipeThrough(source: NodeJS.ReadableStream, sink: Writable, onChunk: (chunk: Buffer) => void): void {
+  source.on("data", (chunk: Buffer) => {
+    if (!sink.write(chunk)) {
+      source.pause();
+      sink.once("drain", () => source.resume());
+    }
+    onChunk(chunk);
+  });
+}
+
+/** A shell reports a process killed by signal N as exit code 128 + N. */
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal ? (constants.signals[signal] ?? 0) : 0;
+}

@@ -1,0 +1,135 @@
+import { stripVTControlCharacters } from "node:util";
+import type { Adapter, Captured, LineParser, SessionFacts } from "../adapter.js";
+import { emptyFacts } from "../adapter.js";
+
+/**
+ * Any program that prints text: its lines become `agent_output` (coalesced per chunk the
+ * caller reads, so a program printing millions of lines does not become millions of events),
+ * and error lines and stack traces become `error` events with the trace kept whole in
+ * `stack_trace`. Recognised: Node, Python, Java/JVM, Go, Rust, npm, git and the shell.
+ */
+
+/** A line that starts a multi-line trace; the lines after it that `continues` accepts belong to it. */
+interface TraceKind {
+  id: string;
+  start: RegExp;
+  continues: RegExp;
+  /** For Python the message is the last line of the trace, not the first. */
+  messageAtEnd?: boolean;
+  /** Lines of any text accepted right after the start (Rust prints its panic message there). */
+  freeLines?: number;
+}
+
+const TRACES: TraceKind[] = [
+  // Python: "Traceback (most recent call last):", indented frames, then "ValueError: …" ends it.
+  { id: "python", start: /^Traceback \(most recent call last\):/, continues: /^(?:\s+\S|\S*(?:Error|Exception|Exit|Interrupt|Warning)\b.*|During handling of the above exception|The above exception was the direct cause|$)/, messageAtEnd: true },
+  // Node/JS: "TypeError: x is not a function" then "    at f (file.js:1:2)" frames; also "file.js:3\n  code\n  ^" headers.
+  { id: "node", start: /^(?:Uncaught )?(?:[A-Z][A-Za-z]*Error|Error)(?: \[[A-Z_]+\])?: /, continues: /^\s+at |^\s+\{|^\s+[a-zA-Z_]+: |^\s*\}|^\s*\[cause\]|^Node\.js v\d|^$/ },
+  // JVM: "Exception in thread "main" java.lang.X: …", "\tat …", "Caused by: …", "\t... 5 more".
+  { id: "java", start: /^(?:Exception in thread ".*" )?(?:[a-z][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)(?::|$)/, continues: /^\s+at |^Caused by: |^\s+\.\.\. \d+ more|^\s+Suppressed: / },
+  // Go: "panic: …", blank, "goroutine 1 [running]:", frames (function line, then tab-indented file line).
+  { id: "go", start: /^panic: |^fatal error: /, continues: /^$|^goroutine \d+ \[|^\t|^[\w./*()-]+\(.*\)$|^\[signal |^exit status \d+/ },
+  // Rust: "thread 'main' panicked at src/main.rs:2:5:", the message, "note: run with `RUST_BACKTRACE=1`", backtrace frames.
+  { id: "rust", start: /^thread '.*' panicked at /, continues: /^note: |^stack backtrace:|^\s+\d+: |^\s+at /, freeLines: 1 },
+  // Rust/C compilers: "error[E0308]: mismatched types" then "  --> src/main.rs:4:5", gutter lines.
+  { id: "rustc", start: /^error(?:\[E\d{4}\])?: /, continues: /^\s*--> |^\s*\||^\s*\d+\s*\||^\s*=\s|^\s*$/ },
+  // npm: consecutive "npm ERR! …" / "npm error …" lines are one failure.
+  { id: "npm", start: /^npm (?:ERR!|error) /, continues: /^npm (?:ERR!|error)/ },
+];
+
+/** Single-line errors (no trace follows). */
+const ERROR_LINE = [
+  /^(?:fatal|error|FATAL|ERROR)(?:\[[\w-]+\])?: /, // git, many CLIs
+  /^(?:[^:\s][^:]*: ){1,3}(?:command not found|not found|Permission denied|No such file or directory)$/, // shell
+  /^\S+:\d+: .*(?:error|Error)\b/, // sh: 1: …, compilers "file:line: error"
+  /^(?:E|ERR|FAIL|FAILED)\b[: ].*/,
+  /^\s*(?:✖|✗|×) .*(?:fail|error)/i,
+  /\b(?:ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EACCES|ENOENT|EADDRINUSE)\b/,
+  /^Segmentation fault|^Killed$|^Aborted \(core dumped\)/,
+];
+
+const MAX_OUTPUT_CHARS = 64 * 1024;
+const MAX_TRACE_LINES = 400;
+
+export class TextParser implements LineParser {
+  private out: string[] = [];
+  private outChars = 0;
+  private outAt: string | undefined;
+  private trace: { kind: TraceKind; lines: string[]; at: string | undefined } | undefined;
+  private readonly facts_: SessionFacts = emptyFacts();
+
+  constructor(private readonly streamType: "stdout" | "stderr" = "stdout") {}
+
+  line(raw: string, seenAt?: string): Captured[] {
+    const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    const plain = stripVTControlCharacters(text);
+    const events: Captured[] = [];
+    if (this.trace) {
+      const free = this.trace.lines.length <= (this.trace.kind.freeLines ?? 0);
+      if ((free || this.trace.kind.continues.test(plain)) && this.trace.lines.length < MAX_TRACE_LINES) {
+        this.trace.lines.push(plain);
+        this.keep(text, seenAt, events);
+        return events;
+      }
+      events.push(...this.closeTrace());
+    }
+    const kind = TRACES.find((k) => k.start.test(plain));
+    this.keep(text, seenAt, events);
+    if (kind) this.trace = { kind, lines: [plain], at: seenAt };
+    else if (ERROR_LINE.some((re) => re.test(plain))) events.push(...this.flush(), this.error(plain, undefined, seenAt));
+    return events;
+  }
+
+  /** The caller read a chunk: what it printed so far becomes one agent_output event. */
+  flush(): Captured[] {
+    if (this.out.length === 0) return [];
+    const output = this.out.join("\n");
+    const at = this.outAt;
+    this.out = [];
+    this.outChars = 0;
+    this.outAt = undefined;
+    return [{ event_type: "agent_output", data: { output, stream_type: this.streamType }, ...(at ? { timestamp: at } : {}) }];
+  }
+
+  end(): Captured[] {
+    // A trace still open at the end is complete: nothing more will follow.
+    const closing = this.trace ? this.closeTrace() : [];
+    return [...this.flush(), ...closing];
+  }
+
+  facts(): SessionFacts {
+    return this.facts_;
+  }
+
+  private keep(text: string, seenAt: string | undefined, events: Captured[]): void {
+    this.outAt ??= seenAt;
+    this.out.push(text);
+    this.outChars += text.length + 1;
+    if (this.outChars >= MAX_OUTPUT_CHARS) events.push(...this.flush());
+  }
+
+  private closeTrace(): Captured[] {
+    const t = this.trace!;
+    this.trace = undefined;
+    let lines = t.lines;
+    while (lines.length > 1 && lines[lines.length - 1]!.trim() === "") lines = lines.slice(0, -1);
+    let message = lines[0]!;
+    if (t.kind.messageAtEnd) message = [...lines].reverse().find((l) => /^\S/.test(l) && !l.startsWith("Traceback")) ?? message;
+    // The output before the trace is flushed first, so the transcript keeps its order.
+    return [...this.flush(), this.error(message, lines.length > 1 ? lines.join("\n") : undefined, t.at)];
+  }
+
+  private error(message: string, stack: string | undefined, at: string | undefined): Captured {
+    return {
+      event_type: "error",
+      data: { error_message: message.trim(), error_source: "output", ...(stack ? { stack_trace: stack } : {}) },
+      ...(at ? { timestamp: at } : {}),
+    };
+  }
+}
+
+export const textAdapter: Adapter = {
+  id: "text",
+  detect: () => "stream",
+  parser: () => new TextParser("stdout"),
+};

@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import type { Captured } from "../adapter.js";
+import { TextParser } from "./index.js";
+
+function run(text: string, stream: "stdout" | "stderr" = "stderr"): Captured[] {
+  const p = new TextParser(stream);
+  const out: Captured[] = [];
+  for (const line of text.split("\n")) out.push(...p.line(line, "2026-11-25T10:00:00.000Z"));
+  out.push(...p.end());
+  return out;
+}
+
+function errors(text: string) {
+  return run(text)
+    .filter((e) => e.event_type === "error")
+    .map((e) => e.data as { error_message: string; stack_trace?: string });
+}
+
+// Real output shapes of each runtime and tool; the message awl keeps and how many trace lines it holds.
+const cases: [string, string, string, number][] = [
+  [
+    "node uncaught TypeError",
+    `file:///app/src/index.js:3
+  console.log(user.name);
+                   ^
+
+TypeError: Cannot read properties of undefined (reading 'name')
+    at main (file:///app/src/index.js:3:20)
+    at file:///app/src/index.js:5:1
+    at ModuleJob.run (node:internal/modules/esm/module_job:263:25)
+
+Node.js v20.20.2
+after`,
+    "TypeError: Cannot read properties of undefined (reading 'name')",
+    6,
+  ],
+  [
+    "python traceback",
+    `Traceback (most recent call last):
+  File "/app/calc.py", line 9, in <module>
+    print(divide(1, 0))
+  File "/app/calc.py", line 5, in divide
+    return a / b
+ZeroDivisionError: division by zero
+after`,
+    "ZeroDivisionError: division by zero",
+    6,
+  ],
+  [
+    "java exception with cause",
+    `Exception in thread "main" java.lang.IllegalStateException: config missing
+	at com.example.App.load(App.java:42)
+	at com.example.App.main(App.java:10)
+Caused by: java.io.FileNotFoundException: app.yaml (No such file or directory)
+	at java.base/java.io.FileInputStream.open0(Native Method)
+	... 2 more
+after`,
+    'Exception in thread "main" java.lang.IllegalStateException: config missing',
+    6,
+  ],
+  [
+    "go panic",
+    `panic: runtime error: index out of range [5] with length 3
+
+goroutine 1 [running]:
+main.main()
+	/app/main.go:8 +0x1d
+exit status 2
+after`,
+    "panic: runtime error: index out of range [5] with length 3",
+    6,
+  ],
+  [
+    "rust panic",
+    `thread 'main' panicked at src/main.rs:4:13:
+attempt to divide by zero
+note: run with \`RUST_BACKTRACE=1\` environment variable to display a backtrace
+after`,
+    "thread 'main' panicked at src/main.rs:4:13:",
+    3,
+  ],
+  [
+    "rustc error",
+    `error[E0308]: mismatched types
+ --> src/main.rs:2:18
+  |
+2 |     let x: i32 = "a";
+  |            ---   ^^^ expected \`i32\`, found \`&str\`
+after`,
+    "error[E0308]: mismatched types",
+    5,
+  ],
+  [
+    "npm error block",
+    `npm error code ERESOLVE
+npm error ERESOLVE unable to resolve dependency tree
+npm error Found: react@18.2.0
+after`,
+    "npm error code ERESOLVE",
+    3,
+  ],
+  ["git fatal", "fatal: not a git repository (or any of the parent directories): .git", "fatal: not a git repository (or any of the parent directories): .git", 1],
+  ["shell command not found", "bash: line 1: pnpm: command not found", "bash: line 1: pnpm: command not found", 1],
+  ["sh not found", "sh: 1: jq: not found", "sh: 1: jq: not found", 1],
+  ["permission denied", "bash: ./deploy.sh: Permission denied", "bash: ./deploy.sh: Permission denied", 1],
+  ["connection refused", "Error: connect ECONNREFUSED 127.0.0.1:5432", "Error: connect ECONNREFUSED 127.0.0.1:5432", 1],
+];
+
+describe("TextParser", () => {
+  it.each(cases)("%s becomes one error with its trace whole", (_label, text, message, traceLines) => {
+    const found = errors(text);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.error_message).toBe(message);
+    expect(found[0]!.stack_trace?.split("\n").length ?? 1).toBe(traceLines);
+  });
+
+  it.each([
+    ["plain progress", "Compiling 12 files…\nDone in 1.2s"],
+    ["a word error inside a sentence", "No errors found.\n0 errors, 0 warnings"],
+    ["test names", "✓ handles error input (3 ms)"],
+  ])("raises nothing for %s", (_label, text) => {
+    expect(errors(text)).toEqual([]);
+  });
+
+  it("keeps every line in agent_output, in order, with errors after the output that holds them", () => {
+    const out = run("one\nfatal: bad thing\nthree", "stdout");
+    expect(out.map((e) => e.event_type)).toEqual(["agent_output", "error", "agent_output"]);
+    expect((out[0]!.data as { output: string }).output).toBe("one\nfatal: bad thing");
+    expect((out[2]!.data as { output: string; stream_type: string })).toEqual({ output: "three", stream_type: "stdout" });
+  });
+
+  it("coalesces lines until the caller flushes a chunk", () => {
+    const p = new TextParser("stdout");
+    expect(p.line("a")).toEqual([]);
+    expect(p.line("b")).toEqual([]);
+    expect(p.flush()).toEqual([{ event_type: "agent_output", data: { output: "a\nb", stream_type: "stdout" } }]);
+    expect(p.flush()).toEqual([]);
+  });
+
+  it("strips colour codes from error messages but keeps them in the output", () => {
+    const out = run("\u001b[31merror: build failed\u001b[0m");
+    expect(out.find((e) => e.event_type === "error")?.data).toMatchObject({ error_message: "error: build failed" });
+    const output = out.find((e) => e.event_type === "agent_output");
+    expect(output?.data).toMatchObject({ output: expect.stringContaining("\u001b[31m") });
+  });
+
+  it("never throws on junk", () => {
+    const p = new TextParser();
+    for (const junk of ["\u0000\u0001", "\uFFFD\uFFFD", "x".repeat(200_000), "", "   "]) expect(() => p.line(junk)).not.toThrow();
+    expect(() => p.end()).not.toThrow();
+  });
+});

@@ -1,0 +1,98 @@
+import { randomBytes } from "node:crypto";
+import { basename } from "node:path";
+import { Command, Option } from "@commander-js/extra-typings";
+import { AGENT_IDS } from "../../capture/adapter.js";
+import { runAgent } from "../../capture/run.js";
+import { PROMPT_TYPES } from "../../schema/index.js";
+import { commonOptions, configFor, type Io, printJson } from "../context.js";
+import { UsageError } from "../errors.js";
+
+export function runCommand(io: Io, setExitCode: (code: number) => void) {
+  return commonOptions(
+    new Command("run")
+      .description("run an agent, pass its output through unchanged, and record everything it does")
+      .argument("<command...>", "the agent's command line (after --)")
+      .option("--attempt-id <id>", "the attempt (default: a new id from the command and the time)")
+      .option("--session-id <id>")
+      .option("--task-id <id>")
+      .option("--task-title <text>")
+      .option("--task-description <text>")
+      .option("--project-id <id>")
+      .option("--executor <name>", "default: from the command (CLAUDE, CODEX, GEMINI, or its name)")
+      .option("--executor-variant <name>")
+      .option("--model <name>")
+      .option("--base-branch <name>", "to record commits ahead/behind")
+      .option("--prompt <text>", "the task prompt (default: taken from -p/--prompt or codex exec's argument)")
+      .addOption(new Option("--prompt-type <type>").choices(PROMPT_TYPES).default("initial" as const))
+      .addOption(new Option("--format <format>", "how to read the agent's output").choices(["auto", ...AGENT_IDS] as const).default("auto" as const))
+      .option("--timeout <duration>", "stop the agent after this long (e.g. 90s, 30m, 2h)", parseDuration)
+      .passThroughOptions(),
+  )
+    .addHelpText(
+      "after",
+      `
+The agent's stdout and stderr reach your terminal byte for byte; awl exits with the agent's
+exit code (127 when the command does not exist). Ctrl-C reaches the agent and still records
+session_end (interrupted).
+
+Examples:
+  awl run --task-id t-42 -- claude -p "Fix the failing test" --output-format stream-json --verbose
+  awl run --executor CODEX --timeout 30m -- codex exec --json "Add input validation"
+  awl run -- npm test`,
+    )
+    .action(async (command, opts) => {
+      const config = configFor(io, opts);
+      const attemptId = opts.attemptId ?? newAttemptId(command[0]!);
+      if (attemptId.trim() === "") throw new UsageError("--attempt-id must not be empty");
+      const result = await runAgent({
+        argv: command,
+        config,
+        cwd: io.cwd,
+        env: io.env,
+        stdout: io.stdout as NodeJS.WritableStream as import("node:stream").Writable,
+        stderr: io.stderr as NodeJS.WritableStream as import("node:stream").Writable,
+        signal: io.signal,
+        prompt: opts.prompt,
+        promptType: opts.promptType,
+        format: opts.format,
+        timeoutMs: opts.timeout,
+        attempt: {
+          attemptId,
+          sessionId: opts.sessionId,
+          taskId: opts.taskId,
+          taskTitle: opts.taskTitle,
+          taskDescription: opts.taskDescription,
+          projectId: opts.projectId,
+          executor: opts.executor ?? executorOf(command[0]!),
+          executorVariant: opts.executorVariant,
+          model: opts.model,
+          baseBranch: opts.baseBranch,
+        },
+      });
+      if (opts.json) printJson(io, { attempt_id: attemptId, exit_code: result.exitCode, status: result.status, agent: result.agent, metrics: result.metrics });
+      setExitCode(result.exitCode);
+    });
+}
+
+const KNOWN: Record<string, string> = { claude: "CLAUDE", codex: "CODEX", gemini: "GEMINI", copilot: "COPILOT" };
+
+function executorOf(cmd: string): string {
+  const name = basename(cmd).replace(/\.(?:js|cjs|mjs|exe|cmd)$/, "");
+  return KNOWN[name] ?? name;
+}
+
+function newAttemptId(cmd: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
+  return `${basename(cmd).replace(/[^A-Za-z0-9_-]/g, "")}-${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+/** `90s`, `30m`, `2h`, `1500ms`, or a plain number of seconds. */
+export function parseDuration(value: string): number {
+  const m = value.trim().match(/^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/);
+  if (!m) throw new UsageError(`--timeout ${JSON.stringify(value)}: expected a duration like 90s, 30m or 2h`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? "s";
+  const ms = unit === "ms" ? n : unit === "s" ? n * 1000 : unit === "m" ? n * 60_000 : n * 3_600_000;
+  if (ms <= 0) throw new UsageError(`--timeout ${JSON.stringify(value)}: must be more than zero`);
+  return Math.round(ms);
+}
