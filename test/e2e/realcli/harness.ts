@@ -252,7 +252,7 @@ function readLog(path: string): LoggedRequest[] {
 
 export async function runInSandbox(opts: SandboxOptions): Promise<SandboxResult> {
   const prefix = netnsPrefix();
-  if (opts.command?.some((a, i) => i > 0 && /\.[cm]?[jt]s$/.test(a) && !isAbsolute(a))) {
+  if (opts.command?.some((a, i) => i > 0 && /\.[cm]?[jt]s$/.test(a) && !isAbsolute(a) && !a.startsWith("file:"))) {
     throw new Error(`runInSandbox: the wrapper runs in the scratch work repo; give its script an absolute path (got ${JSON.stringify(opts.command)})`);
   }
   const timeoutMs = opts.timeoutMs ?? 60_000;
