@@ -4,13 +4,14 @@ import { describe, expect, it } from "vitest";
 import { addUsage, type Captured, type SessionFacts } from "../../src/capture/adapter.js";
 import { claudeAdapter } from "../../src/capture/claude/index.js";
 import { DATA_SCHEMAS, type Usage } from "../../src/schema/index.js";
+import { PUBLIC_FIXTURES } from "../helpers/shared.js";
 
 /**
  * Claude Code session files written by real users of versions 1.0.17 … 2.1.39, kept beside the
  * project (third-party data: read in place, never copied). Their provenance:
  * ../shared/fixtures/public/SOURCES.md.
  */
-const DIR = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "public", "claude");
+const DIR = join(PUBLIC_FIXTURES, "claude");
 
 interface Expected {
   /** Main-file tool calls and failed results, as SOURCES.md counts them (tool_use / is_error blocks of top-level records). */

@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import type { Captured } from "../../src/capture/adapter.js";
 import { codexAdapter } from "../../src/capture/codex/index.js";
 import { DATA_SCHEMAS, type Usage } from "../../src/schema/index.js";
+import { PUBLIC_FIXTURES } from "../helpers/shared.js";
 
 // Third-party rollouts, read where they lie (never copied into the project): see their SOURCES.md.
-const SHARED = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "public");
+const SHARED = PUBLIC_FIXTURES;
 const DIR = join(SHARED, "codex");
 
 /** `| codex/<file> | codex | … | session <id>… (main), N tool calls, M failed, …` rows of SOURCES.md. */

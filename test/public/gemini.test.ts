@@ -4,10 +4,11 @@ import { describe, expect, it } from "vitest";
 import type { Captured, SessionFacts } from "../../src/capture/adapter.js";
 import { geminiAdapter } from "../../src/capture/gemini/index.js";
 import { eventInputSchema, type Usage } from "../../src/schema/index.js";
+import { PUBLIC_FIXTURES } from "../helpers/shared.js";
 
 // Genuine Gemini CLI session files from other open-source projects, read where they are (never
 // copied into this project): ../shared/fixtures/public/gemini, described in ../SOURCES.md.
-const DIR = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "public", "gemini");
+const DIR = join(PUBLIC_FIXTURES, "gemini");
 const SOURCES = join(DIR, "..", "SOURCES.md");
 
 interface Expected {
