@@ -91,7 +91,7 @@ export class LogWriter {
     this.enabled = opts.enabled ?? true;
     this.now = opts.now ?? Date.now;
     this.lockOpts = opts.lock ?? {};
-    this.leaseMs = opts.leaseMs ?? 50;
+    this.leaseMs = opts.leaseMs ?? 200;
     this.stream = { path: this.paths.stream, fd: undefined, ino: 0, torn: false, pending: [] };
     this.errors = { path: this.paths.errors, fd: undefined, ino: 0, torn: false, pending: [] };
     this.metrics = { path: this.paths.metrics, fd: undefined, ino: 0, torn: false, pending: [] };
@@ -385,5 +385,5 @@ function serialize(ev: object, stamp: Stamp): string {
 }
 
 function stamped(ev: object, stamp: Stamp): AwlEvent {
-  return { schema_version: SCHEMA_VERSION, ...ev, ...stamp } as AwlEvent;
+  return { ...ev, schema_version: SCHEMA_VERSION, ...stamp } as AwlEvent;
 }
