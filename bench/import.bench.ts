@@ -1,11 +1,13 @@
 // `awl import` over a generated corpus of real-format session files (Claude Code session files
 // and Codex rollouts, made from real transcripts with fresh ids and shifted timestamps, so nothing
 // dedupes away), against, in the same run: a baseline that reads every file and JSON.parses every
-// line on one thread, and ccusage 20.0.24 (devDependency) summarising the same files.
+// line on one thread, and ccusage 20.0.24 summarising the same files. ccusage is installed by the
+// bench into a cache folder, not pinned in package.json: this registry serves only its linux-x64
+// binary package, so a lock file naming it cannot pass `npm ci`.
 // Sizes: BENCH_CLAUDE_MB (default 500) and BENCH_CODEX_MB (default 200).
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { report } from "./report.js";
@@ -105,13 +107,24 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): { seconds: 
   return { seconds: Number(secs), maxRssMb: Math.round(Number(kb) / 1024), stdout: r.stdout };
 }
 
+/** ccusage 20.0.24, installed once into a cache folder outside the project. */
+function ccusageBin(): string {
+  const prefix = join(tmpdir(), "awl-bench-ccusage-20.0.24");
+  const bin = join(prefix, "node_modules", ".bin", "ccusage");
+  if (!existsSync(bin)) {
+    const r = spawnSync("npm", ["install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund", "ccusage@20.0.24"], { stdio: "inherit" });
+    if (r.status !== 0) throw new Error("could not install ccusage@20.0.24 for the comparison");
+  }
+  return bin;
+}
+
 const dir = mkdtempSync(join(tmpdir(), "awl-bench-import-"));
 try {
   const corpus = join(dir, "corpus");
   const gen = generate(corpus);
   const mb = (gen.claudeBytes + gen.codexBytes) / 1048576;
   const tBase = baseline(corpus);
-  const ccusage = timed(join(ROOT, "node_modules/.bin/ccusage"), ["daily", "--json", "--offline"], {
+  const ccusage = timed(ccusageBin(), ["daily", "--json", "--offline"], {
     CLAUDE_CONFIG_DIR: join(corpus, "claude"),
     CODEX_HOME: join(corpus, "codex"),
     HOME: join(dir, "empty-home"),

@@ -13,6 +13,7 @@ import { adapterFor, detectLine } from "./detect.js";
 import { aheadBehind, gitChanges, gitState } from "./git.js";
 import { estimateCost } from "./pricing.js";
 import { type AttemptInfo, type BatchItem, Recorder } from "./recorder.js";
+import { follow } from "../store/follow.js";
 import { findSessionFile, readSessionFile } from "./session-files.js";
 import { TextParser } from "./text/index.js";
 
@@ -125,7 +126,13 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   const flushOut = () => {
     if (outParser instanceof TextParser) pendingOut.push(...outParser.flush());
     record(pendingOut.splice(0));
+    const sessionId = adapter && adapter.id !== "text" ? outParser?.facts().session_id : undefined;
+    if (sessionId && !sessionFollower) sessionFollower = followSessionFile(adapter!, sessionId, env, recorder, iso, followAbort.signal);
   };
+  // The agent's own session file, followed live once the stream names the session: what only
+  // the file knows (Gemini CLI's failed shell commands) is recorded while the agent still runs.
+  let sessionFollower: Promise<void> | undefined;
+  const followAbort = new AbortController();
 
   pipeThrough(child.stdout!, stdoutSink, (chunk) => {
     outLines.push(chunk);
@@ -192,8 +199,11 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   record(pendingOut.splice(0));
   record(pendingErr.splice(0));
 
+  followAbort.abort();
+  await sessionFollower;
   let facts = outParser?.facts();
-  // What the stream lacks and the agent's own session file has (exit codes, model names).
+  // What the stream lacks and the agent's own session file has (exit codes, model names), read
+  // whole once the agent is done: the follower may have started late or missed the last lines.
   if (adapter && adapter.id !== "text" && facts?.session_id) {
     const file = findSessionFile(adapter.id, facts.session_id, env);
     if (file) facts = mergeSessionFile(adapter, file, facts, recorder, iso);
@@ -260,6 +270,57 @@ function toBatchItem(c: Captured, seenAt: string): BatchItem {
   return { ...rest, data, timestamp: timestamp ?? seenAt, ...(model ? { model } : {}) } as BatchItem;
 }
 
+/** Failures the session file shows for tool calls the stream reported as successful. */
+function unreportedFailures(events: Captured[], recorder: Recorder): Captured[] {
+  const reported = recorder.failedToolCalls();
+  return events.filter(
+    (e) => e.event_type === "error" && e.data.tool_call_id !== undefined && recorder.sawToolCall(e.data.tool_call_id) && !reported.has(e.data.tool_call_id),
+  );
+}
+
+async function followSessionFile(
+  adapter: Adapter,
+  sessionId: string,
+  env: NodeJS.ProcessEnv,
+  recorder: Recorder,
+  iso: () => string,
+  signal: AbortSignal,
+): Promise<void> {
+  // The agent creates its file a moment after it prints the session id: look until it is there.
+  let file = findSessionFile(adapter.id, sessionId, env);
+  while (!file && !signal.aborted) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 200);
+      signal.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+    file = findSessionFile(adapter.id, sessionId, env);
+  }
+  if (!file || signal.aborted) return;
+  const parser = adapter.parser("session");
+  try {
+    await follow(file, {
+      start: 0,
+      pollMs: 250,
+      signal,
+      onLines: (lines) => {
+        const found: Captured[] = [];
+        for (const line of lines) if (line) found.push(...parser.line(line));
+        const extra = unreportedFailures(found, recorder);
+        if (extra.length) recorder.events(extra.map((c) => toBatchItem(c, iso())));
+      },
+    });
+  } catch {
+    // the session file is a bonus: the stream is the record; the merge at exit reads it again
+  }
+}
+
 /**
  * Adds what only the agent's session file knows: tool results the stream reported as
  * successful that the file shows failed (Gemini CLI prints exit 128 as success) become error
@@ -268,10 +329,7 @@ function toBatchItem(c: Captured, seenAt: string): BatchItem {
 function mergeSessionFile(adapter: Adapter, file: string, facts: SessionFacts, recorder: Recorder, iso: () => string): SessionFacts {
   const parsed = readSessionFile(adapter, file);
   if (!parsed) return facts;
-  const reported = recorder.failedToolCalls();
-  const extra = parsed.events.filter(
-    (e) => e.event_type === "error" && e.data.tool_call_id !== undefined && recorder.sawToolCall(e.data.tool_call_id) && !reported.has(e.data.tool_call_id),
-  );
+  const extra = unreportedFailures(parsed.events, recorder);
   if (extra.length) recorder.events(extra.map((c) => toBatchItem(c, iso())));
   return {
     ...facts,

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { Command } from "@commander-js/extra-typings";
-import { follow } from "../../live/tail.js";
+import { follow } from "../../store/follow.js";
 import type { AwlEvent } from "../../schema/index.js";
 import { ensureDir } from "../../store/fs.js";
 import { logPaths, sessionFile } from "../../store/paths.js";
