@@ -57,7 +57,7 @@ export async function importPaths(opts: ImportOptions): Promise<ImportSummary> {
   let stdinUsed = false;
   for (const p of opts.paths) {
     if (p === "-") stdinUsed = true;
-    else files.push(...expand(resolve(p), summary));
+    else for (const f of expand(resolve(p), summary)) files.push(f);
   }
   const totalBytes = files.reduce((s, f) => s + sizeOf(f), 0);
   let bytes = 0;
@@ -97,7 +97,7 @@ function expand(path: string, summary: ImportSummary): string[] {
   }
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const p = join(path, e.name);
-    if (e.isDirectory()) out.push(...expand(p, summary));
+    if (e.isDirectory()) for (const f of expand(p, summary)) out.push(f);
     else if (e.isFile() && /\.jsonl?$/.test(e.name)) out.push(p);
   }
   return out;
@@ -133,7 +133,7 @@ async function importFile(path: string, stateDir: string, writer: LogWriter, sum
       stats = r.value;
       break;
     }
-    lines.push(...r.value);
+    for (const l of r.value) lines.push(l); // not push(...batch): a batch can outgrow the call stack
   }
   const torn = (stats?.skipped.torn_final ?? 0) + (stats?.skipped.oversized ?? 0);
   if (torn) add(summary.skipped_lines, stats!.skipped.torn_final ? "torn last line" : "oversized line", torn);

@@ -118,9 +118,11 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
       adapter = found?.adapter ?? adapterFor("text");
       outParser = found ? found.adapter.parser(found.format) : new TextParser("stdout");
     }
-    pendingOut.push(...outParser.line(line, iso()));
+    pendingOut.push(...outParser.line(line, chunkAt));
   });
-  const errLines = lineSplitter((line) => pendingErr.push(...errParser.line(line, iso())));
+  const errLines = lineSplitter((line) => pendingErr.push(...errParser.line(line, chunkAt)));
+  // The capture time of the chunk being read: one clock reading a chunk, not one a line.
+  let chunkAt = iso();
   const pendingOut: Captured[] = [];
   const pendingErr: Captured[] = [];
   const flushOut = () => {
@@ -135,10 +137,12 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   const followAbort = new AbortController();
 
   pipeThrough(child.stdout!, stdoutSink, (chunk) => {
+    chunkAt = iso();
     outLines.push(chunk);
     flushOut();
   });
   pipeThrough(child.stderr!, stderrSink, (chunk) => {
+    chunkAt = iso();
     errLines.push(chunk);
     pendingErr.push(...errParser.flush());
     record(pendingErr.splice(0));

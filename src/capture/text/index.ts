@@ -48,6 +48,12 @@ const ERROR_LINE = [
   /^Segmentation fault|^Killed$|^Aborted \(core dumped\)/,
 ];
 
+/**
+ * Every trace start and error line above contains one of these: a line without any is plain
+ * output, and the fourteen patterns are not tried on it (most lines a program prints).
+ */
+const MAYBE_ERROR = /rror|ERR|Traceback|xception|panic|fatal|FATAL|FAIL|not found|denied|No such|\bE[A-Z]{3,}\b|^E\b|Segmentation|Killed|Aborted|[✖✗×]/;
+
 const MAX_OUTPUT_CHARS = 64 * 1024;
 const MAX_TRACE_LINES = 400;
 
@@ -62,7 +68,8 @@ export class TextParser implements LineParser {
 
   line(raw: string, seenAt?: string): Captured[] {
     const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    const plain = stripVTControlCharacters(text);
+    // Colour codes start with ESC; most lines have none, and stripping is not free.
+    const plain = text.includes("\u001b") ? stripVTControlCharacters(text) : text;
     const events: Captured[] = [];
     if (this.trace) {
       const free = this.trace.lines.length <= (this.trace.kind.freeLines ?? 0);
@@ -73,10 +80,11 @@ export class TextParser implements LineParser {
       }
       events.push(...this.closeTrace());
     }
-    const kind = TRACES.find((k) => k.start.test(plain));
+    const suspicious = MAYBE_ERROR.test(plain);
+    const kind = suspicious ? TRACES.find((k) => k.start.test(plain)) : undefined;
     this.keep(text, seenAt, events);
     if (kind) this.trace = { kind, lines: [plain], at: seenAt };
-    else if (ERROR_LINE.some((re) => re.test(plain))) events.push(...this.flush(), this.error(plain, undefined, seenAt));
+    else if (suspicious && ERROR_LINE.some((re) => re.test(plain))) events.push(...this.flush(), this.error(plain, undefined, seenAt));
     return events;
   }
 

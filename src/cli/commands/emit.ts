@@ -1,7 +1,5 @@
 import { Command } from "@commander-js/extra-typings";
-import { withFingerprint } from "../../capture/recorder.js";
 import { EVENT_TYPES, type EventType } from "../../schema/index.js";
-import { LogWriter } from "../../store/writer.js";
 import { commonOptions, configFor, type Io, printJson } from "../context.js";
 import { UsageError } from "../errors.js";
 import { parseField, readJsonArg } from "../input.js";
@@ -52,6 +50,8 @@ Examples:
       }
       data = { ...data, ...opts.field };
       const config = configFor(io, opts);
+      // Loaded here, not at start: every command pays for what it uses (an orchestrator may call emit per event).
+      const [{ LogWriter }, { withFingerprint }] = await Promise.all([import("../../store/writer.js"), import("../../capture/recorder.js")]);
       const writer = new LogWriter({ logDir: config.logDir, streamFile: config.streamFile, enabled: config.enabled });
       try {
         // An orchestrator's emit carries whatever metadata it was given, on any event type.
@@ -72,7 +72,7 @@ Examples:
           manual_notes: opts.notes,
           source: "emit",
           event_type: eventType as EventType,
-          data: (eventType === "error" ? withFp(data) : data) as never,
+          data: (eventType === "error" && typeof data.error_message === "string" ? withFingerprint(data as never) : data) as never,
         });
         if (opts.json) printJson(io, event ?? { written: false, reason: "logging disabled (AGENT_WORK_LOGGING_ENABLED=false)" });
         else if (event) io.stdout.write(`${event.event_type} ${event.attempt_id}#${event.sequence_num}\n`);
@@ -80,9 +80,4 @@ Examples:
         writer.close();
       }
     });
-}
-
-function withFp(data: Record<string, unknown>): Record<string, unknown> {
-  if (typeof data.error_message !== "string") return data; // let the schema name the missing field
-  return withFingerprint(data as Parameters<typeof withFingerprint>[0]);
 }

@@ -1,5 +1,4 @@
 import { Command } from "@commander-js/extra-typings";
-import { importPaths } from "../../capture/import.js";
 import { commonOptions, configFor, type Io, printJson } from "../context.js";
 
 export function importCommand(io: Io) {
@@ -22,6 +21,7 @@ Examples:
     )
     .action(async (paths, opts) => {
       const config = configFor(io, opts);
+      const { importPaths } = await import("../../capture/import.js");
       const tty = io.stderr.isTTY === true && !opts.json;
       let last = 0;
       const summary = await importPaths({

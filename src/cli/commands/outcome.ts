@@ -2,7 +2,6 @@ import { Command, Option } from "@commander-js/extra-typings";
 import { OUTCOME_STATUSES } from "../../schema/index.js";
 import { sessionFile } from "../../store/paths.js";
 import { firstEvent } from "../../store/reader.js";
-import { LogWriter } from "../../store/writer.js";
 import { commonOptions, configFor, type Io, printJson } from "../context.js";
 import { UsageError } from "../errors.js";
 import { parseBoolArg, parseIntArg } from "../input.js";
@@ -47,6 +46,7 @@ Examples:
         throw new UsageError("nothing to record: give at least one of --status, --pr-created, --pr-number, --pr-merged, --test-passed, --build-passed");
       }
       const config = configFor(io, opts);
+      const { LogWriter } = await import("../../store/writer.js");
       const writer = new LogWriter({ logDir: config.logDir, streamFile: config.streamFile, enabled: config.enabled });
       try {
         // Carry the attempt's identifiers so the record stands on its own in analytics.

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
 import { Command, Option } from "@commander-js/extra-typings";
 import { AGENT_IDS } from "../../capture/adapter.js";
-import { runAgent } from "../../capture/run.js";
 import { PROMPT_TYPES } from "../../schema/index.js";
 import { commonOptions, configFor, type Io, printJson } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -42,6 +41,7 @@ Examples:
     )
     .action(async (command, opts) => {
       const config = configFor(io, opts);
+      const { runAgent } = await import("../../capture/run.js");
       const attemptId = opts.attemptId ?? newAttemptId(command[0]!);
       if (attemptId.trim() === "") throw new UsageError("--attempt-id must not be empty");
       const result = await runAgent({
