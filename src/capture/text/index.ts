@@ -23,6 +23,9 @@ interface TraceKind {
 const TRACES: TraceKind[] = [
   // Python: "Traceback (most recent call last):", indented frames, then "ValueError: …" ends it.
   { id: "python", start: /^Traceback \(most recent call last\):/, continues: /^(?:\s+\S|\S*(?:Error|Exception|Exit|Interrupt|Warning)\b.*|During handling of the above exception|The above exception was the direct cause|$)/, messageAtEnd: true },
+  // A client's retry and failure log with a Node trace after it (Gemini CLI on stderr:
+  // "Attempt 1 failed with status 503. Retrying with backoff... _ApiError: {…}", frames, fields).
+  { id: "node-log", start: /^Attempt \d+ failed\b|\bfailed with status \d{3}\b|^Error when talking to /, continues: /^\s+at |^\s+\{|^\s+[a-zA-Z_]+: |^\s*\}|^\s*\[cause\]/ },
   // Node/JS: "TypeError: x is not a function" then "    at f (file.js:1:2)" frames; also "file.js:3\n  code\n  ^" headers.
   { id: "node", start: /^(?:Uncaught )?(?:[A-Z][A-Za-z]*Error|Error)(?: \[[A-Z_]+\])?: /, continues: /^\s+at |^\s+\{|^\s+[a-zA-Z_]+: |^\s*\}|^\s*\[cause\]|^Node\.js v\d|^$/ },
   // JVM: "Exception in thread "main" java.lang.X: …", "\tat …", "Caused by: …", "\t... 5 more".
@@ -52,7 +55,7 @@ const ERROR_LINE = [
  * Every trace start and error line above contains one of these: a line without any is plain
  * output, and the fourteen patterns are not tried on it (most lines a program prints).
  */
-const MAYBE_ERROR = /rror|ERR|Traceback|xception|panic|fatal|FATAL|FAIL|not found|denied|No such|\bE[A-Z]{3,}\b|^E\b|Segmentation|Killed|Aborted|[✖✗×]/;
+const MAYBE_ERROR = /rror|ERR|failed|Traceback|xception|panic|fatal|FATAL|FAIL|not found|denied|No such|\bE[A-Z]{3,}\b|^E\b|Segmentation|Killed|Aborted|[✖✗×]/;
 
 const MAX_OUTPUT_CHARS = 64 * 1024;
 const MAX_TRACE_LINES = 400;

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Captured } from "../adapter.js";
 import { TextParser } from "./index.js";
@@ -112,6 +114,19 @@ describe("TextParser", () => {
     expect(found).toHaveLength(1);
     expect(found[0]!.error_message).toBe(message);
     expect(found[0]!.stack_trace?.split("\n").length ?? 1).toBe(traceLines);
+  });
+
+  it("reads Gemini CLI's retry log on stderr as provider errors, traces whole (real capture)", () => {
+    // test/fixtures/real/gemini/api_error.stderr.txt: a copy of Gemini CLI 0.61.0's own stderr.
+    const text = readFileSync(join(import.meta.dirname, "..", "..", "..", "test", "fixtures", "real", "gemini", "api_error.stderr.txt"), "utf8");
+    const found = errors(text);
+    expect(found.map((e) => e.error_message.slice(0, 28))).toEqual([
+      ...Array.from({ length: 9 }, (_, i) => `Attempt ${i + 1} failed with status 5`.slice(0, 28)),
+      "Attempt 10 failed: The model",
+      "Error when talking to Gemini",
+    ]);
+    expect(found[0]!.stack_trace?.split("\n").length).toBe(13);
+    expect(found[10]!.stack_trace).toContain("retryDelayMs: undefined");
   });
 
   it.each([
