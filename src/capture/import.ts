@@ -124,19 +124,9 @@ async function importFile(path: string, stateDir: string, writer: LogWriter, sum
     summary.skipped_files.push({ path, reason: "binary, not an agent log" });
     return;
   }
-  const lines: string[] = [];
-  let stats: ReadStats | undefined;
-  const it = readLines(path);
-  for (;;) {
-    const r = await it.next();
-    if (r.done) {
-      stats = r.value;
-      break;
-    }
-    for (const l of r.value) lines.push(l); // not push(...batch): a batch can outgrow the call stack
-  }
-  const torn = (stats?.skipped.torn_final ?? 0) + (stats?.skipped.oversized ?? 0);
-  if (torn) add(summary.skipped_lines, stats!.skipped.torn_final ? "torn last line" : "oversized line", torn);
+  const { lines, torn, oversized } = st.size <= WHOLE_FILE_BYTES ? readWhole(path) : await readStreamed(path);
+  if (torn) add(summary.skipped_lines, "torn last line", torn);
+  if (oversized) add(summary.skipped_lines, "oversized line", oversized);
   const ok = await importText(path, lines, path.endsWith(".json") ? () => readFileSync(path, "utf8") : undefined, writer, summary);
   if (ok) writeFileAtomic(statePath, JSON.stringify({ size: st.size, mtimeMs: st.mtimeMs, head } satisfies FileState));
 }
@@ -237,6 +227,47 @@ async function importText(
   }
   recorder.close();
   return true;
+}
+
+/** Files up to this size are read in one call (most session files); larger ones are streamed in bounded memory. */
+const WHOLE_FILE_BYTES = 64 * 1024 * 1024;
+
+interface ReadResult {
+  lines: string[];
+  torn: number;
+  oversized: number;
+}
+
+function readWhole(path: string): ReadResult {
+  const text = readFileSync(path, "utf8");
+  const lines = text.split("\n");
+  const last = lines.pop() ?? "";
+  let torn = 0;
+  // A last line without its newline is kept when it is whole (a finished file), else it is torn.
+  if (last.trim() !== "") {
+    try {
+      JSON.parse(last);
+      lines.push(last);
+    } catch {
+      torn = 1;
+    }
+  }
+  return { lines: lines.filter((l) => l.trim() !== "").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l)), torn, oversized: 0 };
+}
+
+async function readStreamed(path: string): Promise<ReadResult> {
+  const lines: string[] = [];
+  let stats: ReadStats | undefined;
+  const it = readLines(path);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) {
+      stats = r.value;
+      break;
+    }
+    for (const l of r.value) lines.push(l); // not push(...batch): a batch can outgrow the call stack
+  }
+  return { lines, torn: stats.skipped.torn_final, oversized: stats.skipped.oversized };
 }
 
 interface Existing {
