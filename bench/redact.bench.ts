@@ -6,18 +6,9 @@
  * run time from a seeded generator, like the test corpus, so none sits in the source.
  */
 import { mayContainSecret, redactJsonLine, redactValue } from "../src/store/redact.js";
+import { seededRandom } from "../src/store/redact-corpus.js";
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const next = rng(42);
+const next = seededRandom(42);
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const random = (n: number): string => Array.from({ length: n }, () => ALNUM.charAt(Math.floor(next() * ALNUM.length))).join("");
 

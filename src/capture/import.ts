@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { join, resolve } from "node:path";
 import type { AwlConfig } from "../config/index.js";
 import type { Usage } from "../schema/index.js";
-import { writeFileAtomic } from "../store/fs.js";
+import { readStreamText, writeFileAtomic } from "../store/fs.js";
 import { logPaths, sessionFile } from "../store/paths.js";
 import { forEachEvent, readLines, type ReadStats } from "../store/reader.js";
 import { LogWriter } from "../store/writer.js";
@@ -11,7 +11,7 @@ import type { Adapter, Captured, SessionFacts, SourceFormat } from "./adapter.js
 import { addUsage } from "./adapter.js";
 import { detectDocument, detectLine } from "./detect.js";
 import { estimateCost } from "./pricing.js";
-import { type BatchItem, Recorder } from "./recorder.js";
+import { type BatchItem, capturedItem, Recorder } from "./recorder.js";
 
 /**
  * `awl import`: records existing agent output — saved stdout streams and the agents' own
@@ -63,7 +63,7 @@ export async function importPaths(opts: ImportOptions): Promise<ImportSummary> {
   let bytes = 0;
   try {
     if (stdinUsed && opts.stdin) {
-      const text = await readAllText(opts.stdin);
+      const text = await readStreamText(opts.stdin);
       await importText("-", text.split("\n"), undefined, writer, summary);
     }
     for (const [i, file] of files.entries()) {
@@ -203,7 +203,7 @@ async function importText(
     const at = c.timestamp ?? lastAt;
     lastAt = at;
     usage = addUsage(usage, (c.data as { usage?: Usage }).usage);
-    batch.push({ event_type: c.event_type, data: { ...c.data, record_id: key }, timestamp: at, ...(c.model ? { model: c.model } : {}) } as BatchItem);
+    batch.push(capturedItem(c, at, key));
     if (batch.length >= 500) recorder.events(batch.splice(0));
   }
   recorder.events(batch);
@@ -347,10 +347,4 @@ function sizeOf(path: string): number {
 
 function add(into: Record<string, number>, key: string, n: number): void {
   if (n > 0) into[key] = (into[key] ?? 0) + n;
-}
-
-async function readAllText(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
 }

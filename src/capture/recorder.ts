@@ -1,4 +1,5 @@
 import { type AwlConfig, loadConfig } from "../config/index.js";
+import type { Captured } from "./adapter.js";
 import { fingerprint } from "../errors/index.js";
 import type {
   AwlEvent,
@@ -53,6 +54,17 @@ export interface EventExtra {
 
 /** One event of a batch for `Recorder.events`. */
 export type BatchItem = { [T in EventType]: { event_type: T; data: Data<T> } & EventExtra }[EventType];
+
+/**
+ * An adapter's event as a batch item: the source record's id kept in `data.record_id` (how
+ * imports and merges recognise what is already recorded), and `fallbackAt` as its time where
+ * the agent gave none.
+ */
+export function capturedItem(c: Captured, fallbackAt: string, recordId: string | undefined = c.key): BatchItem {
+  const { key: _k, presence: _p, timestamp, model, ...rest } = c;
+  const data = recordId ? { ...rest.data, record_id: recordId } : rest.data;
+  return { ...rest, data, timestamp: timestamp ?? fallbackAt, ...(model ? { model } : {}) } as BatchItem;
+}
 
 type Data<T extends EventType> = DataOf<T>;
 

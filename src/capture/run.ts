@@ -12,7 +12,7 @@ import { addUsage } from "./adapter.js";
 import { adapterFor, detectLine } from "./detect.js";
 import { aheadBehind, gitChanges, gitState } from "./git.js";
 import { estimateCost } from "./pricing.js";
-import { type AttemptInfo, type BatchItem, Recorder } from "./recorder.js";
+import { type AttemptInfo, capturedItem, Recorder } from "./recorder.js";
 import { follow } from "../store/follow.js";
 import { findSessionFile, readSessionFile } from "./session-files.js";
 import { TextParser } from "./text/index.js";
@@ -109,7 +109,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   const record = (items: Captured[]) => {
     if (items.length === 0) return;
     const at = iso();
-    recorder.events(items.map((c) => toBatchItem(c, at)));
+    recorder.events(items.map((c) => capturedItem(c, at)));
   };
   const outLines = lineSplitter((line) => {
     if (!outParser) {
@@ -268,12 +268,6 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   }
 }
 
-function toBatchItem(c: Captured, seenAt: string): BatchItem {
-  const { key, presence: _p, timestamp, model, ...rest } = c;
-  const data = key ? { ...rest.data, record_id: key } : rest.data;
-  return { ...rest, data, timestamp: timestamp ?? seenAt, ...(model ? { model } : {}) } as BatchItem;
-}
-
 /** Failures the session file shows for tool calls the stream reported as successful. */
 function unreportedFailures(events: Captured[], recorder: Recorder): Captured[] {
   const reported = recorder.failedToolCalls();
@@ -317,7 +311,7 @@ async function followSessionFile(
         const found: Captured[] = [];
         for (const line of lines) if (line) found.push(...parser.line(line));
         const extra = unreportedFailures(found, recorder);
-        if (extra.length) recorder.events(extra.map((c) => toBatchItem(c, iso())));
+        if (extra.length) recorder.events(extra.map((c) => capturedItem(c, iso())));
       },
     });
   } catch {
@@ -334,7 +328,7 @@ function mergeSessionFile(adapter: Adapter, file: string, facts: SessionFacts, r
   const parsed = readSessionFile(adapter, file);
   if (!parsed) return facts;
   const extra = unreportedFailures(parsed.events, recorder);
-  if (extra.length) recorder.events(extra.map((c) => toBatchItem(c, iso())));
+  if (extra.length) recorder.events(extra.map((c) => capturedItem(c, iso())));
   return {
     ...facts,
     model: facts.model ?? parsed.facts.model,

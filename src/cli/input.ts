@@ -1,13 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { readStreamText } from "../store/fs.js";
 import { UsageError } from "./errors.js";
-
-/** Reads all of a stream (stdin) as text. */
-export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 /**
  * `--data` takes JSON inline, `@file` for a file, or `-` for stdin: an orchestrator in any
@@ -17,7 +11,7 @@ export async function readJsonArg(flag: string, value: string, cwd: string, stdi
   let text: string;
   let from: string;
   if (value === "-") {
-    text = await readAll(stdin);
+    text = await readStreamText(stdin);
     from = "stdin";
   } else if (value.startsWith("@")) {
     const path = resolve(cwd, value.slice(1));

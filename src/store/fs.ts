@@ -39,6 +39,13 @@ export function writeFileAtomic(path: string, data: string): void {
   renameSync(tmp, path);
 }
 
+/** All of a stream (stdin) as UTF-8 text. */
+export async function readStreamText(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export function closeQuietly(fd: number | undefined): void {
   if (fd === undefined) return;
   try {

@@ -158,15 +158,15 @@ stream_max_retries = ${maxRetries}
 
 function claudeBinary(): string {
   const pkg = join(REPO_ROOT, "node_modules", "@anthropic-ai");
-  const stub = join(pkg, "claude-code", "bin", "claude.exe");
+  const launcher = join(pkg, "claude-code", "bin", "claude.exe");
   // Its postinstall copies the native binary over a small placeholder; npm may skip install scripts.
-  if (existsSync(stub) && statSync(stub).size > 1_000_000) return stub;
+  if (existsSync(launcher) && statSync(launcher).size > 1_000_000) return launcher;
   const arch = process.arch === "arm64" ? "arm64" : "x64";
   for (const suffix of [`linux-${arch}`, `linux-${arch}-musl`, `darwin-${arch}`]) {
     const native = join(pkg, `claude-code-${suffix}`, "claude");
     if (existsSync(native)) return native;
   }
-  return requireInstalled(stub, "Claude Code (@anthropic-ai/claude-code)");
+  return requireInstalled(launcher, "Claude Code (@anthropic-ai/claude-code)");
 }
 
 function claudeSetup(home: string, tmp: string, prompt: string, maxRetries: number, cliBin: string | undefined): CliSetup {
