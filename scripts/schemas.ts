@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { configFileSchema } from "../src/config/schema.js";
-import { eventJsonSchema, metricsJsonSchema, withId } from "../src/schema/json-schema.js";
+import { alertJsonSchema, eventJsonSchema, metricsJsonSchema, withId } from "../src/schema/json-schema.js";
 
 /** The committed JSON Schema files under schema/, by file name: generated, never edited by hand. */
 export function generatedSchemas(): Record<string, string> {
@@ -8,6 +8,7 @@ export function generatedSchemas(): Record<string, string> {
   return {
     "event.schema.json": `${JSON.stringify(eventJsonSchema(), null, 2)}\n`,
     "metrics.schema.json": `${JSON.stringify(metricsJsonSchema(), null, 2)}\n`,
+    "alert.schema.json": `${JSON.stringify(alertJsonSchema(), null, 2)}\n`,
     "config.schema.json": `${JSON.stringify(config, null, 2)}\n`,
   };
 }

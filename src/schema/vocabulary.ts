@@ -81,3 +81,35 @@ export type Source = (typeof SOURCES)[number];
 /** A session with a start and no end yet: the status listings show beside COMPLETION_STATUSES. */
 export const RUNNING = "running" as const;
 export type SessionStatus = CompletionStatus | typeof RUNNING;
+
+/** What the live analyzer raises (SPEC §4). Detectors, actions, analytics and the dashboard use these names. */
+export const ALERT_TYPES = [
+  "error_loop",
+  "tool_loop",
+  "stuck",
+  "context_exhaustion",
+  "cost_budget",
+  "provider_errors",
+  "excessive_restarts",
+  "failed_session_high_errors",
+] as const;
+export type AlertType = (typeof ALERT_TYPES)[number];
+
+/** What an alert advises; the intervention pipeline acts on these. */
+export const RECOMMENDATIONS = [
+  "trigger_ai_autofix",
+  "fresh_session",
+  "check_agent",
+  "compact_or_split_task",
+  "stop_session",
+  "switch_provider_or_backoff",
+  "review_task",
+] as const;
+export type Recommendation = (typeof RECOMMENDATIONS)[number];
+
+/** What awl did about an alert (`action` records in agent-alerts.jsonl). */
+export const ALERT_ACTIONS = ["notify", "intervene", "autofix", "hook", "give_up"] as const;
+export type AlertAction = (typeof ALERT_ACTIONS)[number];
+
+export const ACTION_STATUSES = ["ok", "failed", "skipped"] as const;
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
