@@ -115,11 +115,11 @@ export class LogWriter {
       const ms = Date.parse(timestamp);
       if (cur.st.startMs === undefined) cur.st.startMs = ms;
       const stamp: Stamp = { timestamp, elapsed_ms: Math.round(ms - cur.st.startMs), sequence_num: cur.st.nextSeq };
-      let line = serialize(ev, stamp);
       let event = stamped(ev, stamp);
+      let line = JSON.stringify(event);
       if (mayContainSecret(line)) {
         event = redactValue(event);
-        line = serialize(event, stamp);
+        line = JSON.stringify(event);
       }
       const bytes = Buffer.from(`${line}\n`, "utf8");
       if (cur.st.torn) {
@@ -374,16 +374,18 @@ interface Stamp {
 }
 
 /**
- * The line for an event: `schema_version` and `timestamp` lead (readers use the fixed start to
- * salvage a whole line glued onto a torn one), the producer's fields follow in their order,
- * then the bookkeeping. Built by concatenation: this is the hot path.
+ * The event as written; its key order is the line's: `schema_version` and `timestamp` lead
+ * (readers use the fixed start to salvage a whole line glued onto a torn one), the producer's
+ * fields follow in their order, then the bookkeeping. One object serves as both the returned event and the line's
+ * source: this is the hot path.
  */
-function serialize(ev: object, stamp: Stamp): string {
-  const { schema_version: _v, timestamp: _t, elapsed_ms: _e, sequence_num: _s, ...body } = ev as Record<string, unknown>;
-  const inner = JSON.stringify(body).slice(1, -1);
-  return `{"schema_version":${SCHEMA_VERSION},"timestamp":"${stamp.timestamp}",${inner},"elapsed_ms":${stamp.elapsed_ms},"sequence_num":${stamp.sequence_num}}`;
+function stamped(ev: object, stamp: Stamp): AwlEvent {
+  const src = ev as Record<string, unknown>;
+  const out: Record<string, unknown> = { schema_version: SCHEMA_VERSION, timestamp: stamp.timestamp };
+  for (const k in src) if (!(k in BOOKKEEPING)) out[k] = src[k];
+  out.elapsed_ms = stamp.elapsed_ms;
+  out.sequence_num = stamp.sequence_num;
+  return out as AwlEvent;
 }
 
-function stamped(ev: object, stamp: Stamp): AwlEvent {
-  return { ...ev, schema_version: SCHEMA_VERSION, ...stamp } as AwlEvent;
-}
+const BOOKKEEPING = { schema_version: true, timestamp: true, elapsed_ms: true, sequence_num: true } as const;
