@@ -41,6 +41,8 @@ export interface RecorderOptions extends AttemptInfo {
   writer?: LogWriter;
   source?: Source;
   now?: () => number;
+  /** Sees every batch as written (an in-process analyzer watching its own session). */
+  onWritten?: (events: readonly AwlEvent[]) => void;
 }
 
 /** Extra envelope fields for one event (e.g. the agent's own timestamp). */
@@ -81,6 +83,7 @@ export class Recorder {
   private readonly ownsWriter: boolean;
   private readonly source: Source;
   private readonly now: () => number;
+  private readonly onWritten: ((events: readonly AwlEvent[]) => void) | undefined;
   private startedMs: number | undefined;
   private toolCalls = 0;
   private errors = 0;
@@ -93,8 +96,9 @@ export class Recorder {
 
   constructor(opts: RecorderOptions) {
     if (!opts.attemptId) throw new Error("attemptId is required");
-    const { logDir, config: givenConfig, writer, source, now, ...info } = opts;
+    const { logDir, config: givenConfig, writer, source, now, onWritten, ...info } = opts;
     this.info = info;
+    this.onWritten = onWritten;
     this.now = now ?? Date.now;
     this.source = source ?? "api";
     if (writer) {
@@ -136,6 +140,7 @@ export class Recorder {
     const written = this.writer.append(inputs);
     // Counted only once written: a batch that fails validation leaves the totals as they were.
     for (const input of inputs) this.observe(input.event_type, input.data, input.timestamp ?? undefined);
+    if (this.onWritten && written.length > 0) this.onWritten(written);
     return written;
   }
 

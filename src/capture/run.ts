@@ -4,7 +4,7 @@ import { constants } from "node:os";
 import type { Writable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import type { AwlConfig } from "../config/index.js";
-import type { CompletionStatus, MetricsRecord, PromptType, Usage } from "../schema/index.js";
+import type { AwlEvent, CompletionStatus, MetricsRecord, PromptType, Usage } from "../schema/index.js";
 import { acceptMetrics, readRecords } from "../store/reader.js";
 import { LogWriter } from "../store/writer.js";
 import type { Adapter, AgentId, Captured, LineParser, SessionFacts } from "./adapter.js";
@@ -39,6 +39,14 @@ export interface RunOptions {
    * the signal it received), is the signal passed on; otherwise SIGINT.
    */
   signal?: AbortSignal;
+  /**
+   * Aborting it stops the agent for an intervention (SIGTERM to its process group, SIGKILL
+   * after the grace period); the session ends `interrupted` with `stopped_for` set to the
+   * abort reason (e.g. `tool_loop`).
+   */
+  stop?: AbortSignal;
+  /** Sees every batch of this session's events as written (an in-process analyzer). */
+  onEvents?: (events: readonly AwlEvent[]) => void;
   now?: () => number;
 }
 
@@ -48,6 +56,8 @@ export interface RunResult {
   metrics: MetricsRecord | undefined;
   agent: AgentId | undefined;
   facts: SessionFacts | undefined;
+  /** Why awl stopped the agent for an intervention, when it did. */
+  stoppedFor?: string;
 }
 
 /** The exit code of a command that could not be started (as a shell reports it). */
@@ -74,8 +84,9 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
     if (ab) Object.assign(info, { commitsAhead: ab.ahead, commitsBehind: ab.behind });
   }
   const writer = new LogWriter({ logDir: opts.config.logDir, streamFile: opts.config.streamFile, enabled: opts.config.enabled, now });
-  const recorder = new Recorder({ ...info, writer, source: "run", now });
+  const recorder = new Recorder({ ...info, writer, source: "run", now, ...(opts.onEvents ? { onWritten: opts.onEvents } : {}) });
   const started = now();
+  let stoppedFor: string | undefined; // declared before any path reaches finish()
   recorder.start({
     prompt: opts.prompt ?? promptFromArgv(opts.argv),
     prompt_type: opts.promptType ?? "initial",
@@ -185,6 +196,13 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   };
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener("abort", onAbort, { once: true });
+  const onStop = () => {
+    stoppedFor = String(opts.stop?.reason ?? "intervention");
+    stopReason ??= "interrupted";
+    stopGracefully();
+  };
+  if (opts.stop?.aborted) onStop();
+  else opts.stop?.addEventListener("abort", onStop, { once: true });
 
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: NodeJS.ErrnoException }>((resolve) => {
     child.once("error", (err) => resolve({ code: null, signal: null, spawnError: err as NodeJS.ErrnoException }));
@@ -193,6 +211,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   if (timeout) clearTimeout(timeout);
   if (killTimer) clearTimeout(killTimer);
   opts.signal?.removeEventListener("abort", onAbort);
+  opts.stop?.removeEventListener("abort", onStop);
 
   if (exit.spawnError) return finishSpawnError(exit.spawnError);
 
@@ -217,7 +236,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   const status: CompletionStatus =
     stopReason ?? (exit.code === 0 && facts?.status !== "failed" ? "success" : exit.signal && !exit.code ? "interrupted" : "failed");
   const metrics = await finish(status, exitCode, exit.signal ?? undefined, facts);
-  return { exitCode, status, metrics, agent: adapter?.id, facts };
+  return { exitCode, status, metrics, agent: adapter?.id, facts, ...(stoppedFor ? { stoppedFor } : {}) };
 
   // --- helpers that close over the run -------------------------------------------------------
   async function finish(status: CompletionStatus, exitCode: number, signal: string | undefined, facts: SessionFacts | undefined) {
@@ -240,6 +259,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
         duration_ms: ended - started,
         exit_code: exitCode,
         ...(signal ? { signal } : {}),
+        ...(stoppedFor ? { stopped_for: stoppedFor } : {}),
         ...(usage ? { usage, total_tokens: usage.total_tokens } : {}),
         ...(cost !== undefined ? { cost_usd: cost, cost_estimated: estimated } : {}),
         ...(facts?.error ? { error: facts.error } : {}),
