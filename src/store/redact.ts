@@ -157,21 +157,34 @@ export function redactString(s: string): string {
 function redactStringCounting(s: string, hits: Map<string, number> | undefined): string {
   if (!prefilterTest(s)) return s;
   let out = s;
-  let lower = s.toLowerCase();
+  let present = keywordsIn(s.toLowerCase());
   for (const rule of RULES) {
-    if (!hasKeyword(lower, rule.keywords)) continue;
+    if (!rule.keywords.some((k) => present.has(k))) continue;
     const next = applyRule(rule, out, hits);
     if (next !== out) {
       out = next;
-      lower = out.toLowerCase();
+      present = keywordsIn(out.toLowerCase());
     }
   }
   return out;
 }
 
-function hasKeyword(lower: string, keywords: readonly string[]): boolean {
-  for (const k of keywords) if (lower.includes(k)) return true;
-  return false;
+// Which rule keywords a (lower-cased) string holds, in one regex pass instead of an
+// `includes` scan per keyword: on long tool output that was most of the redactor's time.
+const KEYWORDS = [...new Set(RULES.flatMap((r) => r.keywords))].sort((a, b) => b.length - a.length);
+const KEYWORD_SCAN = new RegExp(KEYWORDS.map(escapeRegex).join("|"), "g");
+// A match reports the longest keyword at its position; the shorter ones it starts with are there too.
+const KEYWORD_PREFIXES = new Map(KEYWORDS.map((k) => [k, KEYWORDS.filter((o) => o !== k && k.startsWith(o))]));
+
+function keywordsIn(lower: string): Set<string> {
+  const found = new Set<string>();
+  KEYWORD_SCAN.lastIndex = 0;
+  for (let m = KEYWORD_SCAN.exec(lower); m !== null; m = KEYWORD_SCAN.exec(lower)) {
+    found.add(m[0]);
+    for (const p of KEYWORD_PREFIXES.get(m[0]) ?? []) found.add(p);
+    KEYWORD_SCAN.lastIndex = m.index + 1; // overlapping keywords start at later positions
+  }
+  return found;
 }
 
 function marker(id: string): string {
