@@ -4,7 +4,7 @@
 // line on one thread, and ccusage 20.0.24 summarising the same files. ccusage is installed by the
 // bench into a cache folder, not pinned in package.json: this registry serves only its linux-x64
 // binary package, so a lock file naming it cannot pass `npm ci`.
-// Sizes: BENCH_CLAUDE_MB (default 500) and BENCH_CODEX_MB (default 200).
+// Sizes: BENCH_CLAUDE_MB (default 500) and BENCH_CODEX_MB (default 200). awl runs as built (`npm run build` first).
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -130,11 +130,14 @@ try {
     HOME: join(dir, "empty-home"),
   });
   const logDir = join(dir, "logs");
-  const runner = [process.execPath, "--import", "tsx", join(import.meta.dirname, "import-runner.ts"), logDir, join(corpus, "claude"), join(corpus, "codex")];
-  const first = timed(runner[0]!, runner.slice(1), {});
-  const firstOut = JSON.parse(first.stdout.trim().split("\n").at(-1)!) as { seconds: number; summary: { events: number; sessions: number } };
-  const again = timed(runner[0]!, runner.slice(1), {});
-  const againOut = JSON.parse(again.stdout.trim().split("\n").at(-1)!) as { seconds: number; summary: { events: number; unchanged: number } };
+  // The command as users run it: the built CLI, in a process of its own (its wall time and peak RSS).
+  const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
+  if (build.status !== 0) throw new Error("npm run build failed");
+  const awl = [join(ROOT, "bin", "awl.js"), "import", "--log-dir", logDir, "--json", join(corpus, "claude"), join(corpus, "codex")];
+  const first = timed(process.execPath, awl, {});
+  const firstOut = { summary: JSON.parse(first.stdout.trim().split("\n").at(-1)!) as { events: number; sessions: number } };
+  const again = timed(process.execPath, awl, {});
+  const againOut = { summary: JSON.parse(again.stdout.trim().split("\n").at(-1)!) as { events: number; unchanged: number } };
   report("import", [
     { metric: "corpus MB (Claude + Codex)", value: `${Math.round(gen.claudeBytes / 1048576)} + ${Math.round(gen.codexBytes / 1048576)}` },
     { metric: "files", value: gen.files },

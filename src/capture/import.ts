@@ -106,29 +106,30 @@ function expand(path: string, summary: ImportSummary): string[] {
 async function importFile(path: string, stateDir: string, writer: LogWriter, summary: ImportSummary): Promise<void> {
   const statePath = join(stateDir, `${createHash("sha256").update(path).digest("hex").slice(0, 24)}.json`);
   let st: import("node:fs").Stats;
-  let head: string;
   try {
     st = statSync(path);
-    head = headHash(path);
+    const before = readState(statePath);
+    // The first bytes are read only when size and time agree: a file that changed is read whole below anyway.
+    if (before && before.size === st.size && before.mtimeMs === st.mtimeMs && before.head === headHash(readHead(path))) {
+      summary.unchanged++;
+      return;
+    }
   } catch (err) {
     summary.skipped_files.push({ path, reason: (err as NodeJS.ErrnoException).code ?? "unreadable" });
     return;
   }
-  const before = readState(statePath);
-  if (before && before.size === st.size && before.mtimeMs === st.mtimeMs && before.head === head) {
-    summary.unchanged++;
-    return;
-  }
   summary.files++;
-  if (isBinary(path)) {
+  const whole = st.size <= WHOLE_FILE_BYTES ? readFileSync(path) : undefined;
+  const head = whole ? whole.subarray(0, HEAD_BYTES) : readHead(path);
+  if (head.includes(0)) {
     summary.skipped_files.push({ path, reason: "binary, not an agent log" });
     return;
   }
-  const { lines, torn, oversized } = st.size <= WHOLE_FILE_BYTES ? readWhole(path) : await readStreamed(path);
+  const { lines, torn, oversized } = whole ? splitWhole(whole.toString("utf8")) : await readStreamed(path);
   if (torn) add(summary.skipped_lines, "torn last line", torn);
   if (oversized) add(summary.skipped_lines, "oversized line", oversized);
   const ok = await importText(path, lines, path.endsWith(".json") ? () => readFileSync(path, "utf8") : undefined, writer, summary);
-  if (ok) writeFileAtomic(statePath, JSON.stringify({ size: st.size, mtimeMs: st.mtimeMs, head } satisfies FileState));
+  if (ok) writeFileAtomic(statePath, JSON.stringify({ size: st.size, mtimeMs: st.mtimeMs, head: headHash(head) } satisfies FileState));
 }
 
 /** Parses one source (a file's lines, or stdin) and records it; false when it is no agent log. */
@@ -238,8 +239,7 @@ interface ReadResult {
   oversized: number;
 }
 
-function readWhole(path: string): ReadResult {
-  const text = readFileSync(path, "utf8");
+function splitWhole(text: string): ReadResult {
   const lines = text.split("\n");
   const last = lines.pop() ?? "";
   let torn = 0;
@@ -307,26 +307,20 @@ function contentKey(c: Captured): string {
   return `h:${createHash("sha256").update(`${c.event_type}\0${c.timestamp ?? ""}\0${JSON.stringify(c.data)}`).digest("hex").slice(0, 24)}`;
 }
 
-function headHash(path: string): string {
+const HEAD_BYTES = 4096;
+
+function readHead(path: string): Buffer {
   const fd = openSync(path, "r");
   try {
-    const b = Buffer.alloc(4096);
-    const n = readSync(fd, b, 0, 4096, 0);
-    return createHash("sha256").update(b.subarray(0, n)).digest("hex").slice(0, 24);
+    const b = Buffer.alloc(HEAD_BYTES);
+    return b.subarray(0, readSync(fd, b, 0, HEAD_BYTES, 0));
   } finally {
     closeSync(fd);
   }
 }
 
-function isBinary(path: string): boolean {
-  const fd = openSync(path, "r");
-  try {
-    const b = Buffer.alloc(4096);
-    const n = readSync(fd, b, 0, 4096, 0);
-    return b.subarray(0, n).includes(0);
-  } finally {
-    closeSync(fd);
-  }
+function headHash(head: Buffer): string {
+  return createHash("sha256").update(head).digest("hex").slice(0, 24);
 }
 
 function readState(path: string): FileState | undefined {
