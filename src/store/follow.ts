@@ -1,6 +1,8 @@
 import { type FSWatcher, watch } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
+import { readLines } from "./reader.js";
+import { rotatedSince } from "./rotate.js";
 
 /**
  * Follows a growing JSONL file the way `tail -F` does, but line-exact: it hands over
@@ -29,6 +31,11 @@ export interface FollowOptions {
   onLines: (lines: string[], endOffset: number, info: LinesInfo) => void | Promise<void>;
   /** Called when the file was replaced (rotation or truncation): offsets restart at 0. */
   onReset?: (reason: "rotated" | "truncated") => void;
+  /**
+   * Where rotations are journaled (store/rotate.ts): with it, a follower that slept through
+   * several rotations also reads the files rotated in between (plain or compressed).
+   */
+  rotation?: { journal: string; archiveDir: string };
 }
 
 export interface LinesInfo {
@@ -115,6 +122,24 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
     }
   };
 
+  // Files rotated between the one we had and the one now under the live name.
+  const catchUp = async (fromIno: number, untilIno: number | undefined): Promise<void> => {
+    const between = rotatedSince(opts.rotation!.journal, opts.rotation!.archiveDir, path, fromIno, untilIno) ?? [];
+    for (const file of between) {
+      if (file.endsWith(".gz")) {
+        for await (const lines of readLines(file)) await opts.onLines(lines, 0, { from: "previous", ino: 0 });
+        continue;
+      }
+      try {
+        const fh = await open(file, "r");
+        retired.push({ fh, ino: (await fh.stat()).ino, pos: 0, carry: "", until: Date.now() + graceMs });
+      } catch {
+        // compressed meanwhile: read the .gz
+        for await (const lines of readLines(`${file}.gz`)) await opts.onLines(lines, 0, { from: "previous", ino: 0 });
+      }
+    }
+  };
+
   try {
     await openCurrent(true);
     while (!opts.signal?.aborted) {
@@ -130,11 +155,14 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
       if (cur && (!st || st.ino !== cur.ino)) {
         // Rotated (renamed away, maybe already replaced): read the old file to its end, and keep it for late lines.
         await drain(cur, "current");
-        cur.until = Date.now() + graceMs;
-        retired.push(cur);
+        const gone = cur;
+        gone.until = Date.now() + graceMs;
+        retired.push(gone);
         cur = undefined;
         if (st) opts.onReset?.("rotated");
-        if (st && (await openCurrent(false))) continue;
+        const reopened = st ? await openCurrent(false) : false;
+        if (opts.rotation) await catchUp(gone.ino, cur ? (cur as Open).ino : undefined);
+        if (reopened) continue;
       } else if (cur && st && st.size < cur.pos) {
         cur.pos = 0;
         cur.carry = "";

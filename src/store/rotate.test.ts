@@ -29,7 +29,12 @@ async function readHistory(dir: string, stem: string): Promise<{ key: string; se
 }
 
 function write(w: LogWriter, n: number, attempt = "a1", ts?: string) {
-  for (let i = 0; i < n; i++) w.append({ attempt_id: attempt, event_type: i % 3 === 0 ? "error" : "tool_call", timestamp: ts, data: i % 3 === 0 ? { error_message: `e${i}` } : { tool_name: "Bash" } });
+  for (let i = 0; i < n; i++)
+    w.append(
+      i % 3 === 0
+        ? { attempt_id: attempt, event_type: "error", timestamp: ts, data: { error_message: `e${i}` } }
+        : { attempt_id: attempt, event_type: "tool_call", timestamp: ts, data: { tool_name: "Bash" } },
+    );
 }
 
 describe("rotationDue", () => {

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { constants, gzipSync } from "node:zlib";
 import type { AwlConfig } from "../config/schema.js";
 import { ensureDir, FILE_MODE, writeFileAtomic } from "./fs.js";
+import { FileLock } from "./lock.js";
 import { type LogPaths, logPaths } from "./paths.js";
 
 /**
@@ -26,6 +27,11 @@ import { type LogPaths, logPaths } from "./paths.js";
  * between the two renames of the compression step), the plain `X.jsonl` is read and the
  * `.gz` ignored: the plain file is complete and the compressed copy is only the truth once
  * the plain one is gone. `*.tmp` files are never read.
+ *
+ * Every rotation is first written to the rotation journal (`.state/rotations.jsonl`: the live
+ * file's name and inode, and its archive name), then done. A follower that finds its file
+ * rotated looks its inode up there and reads every file rotated after it, plain or already
+ * compressed, so a follower that slept through two rotations still misses nothing.
  *
  * Stamps are UTC `YYYY-MM-DDTHH-MM-SS-mmmZ`; a second rotation in the same millisecond gets
  * `-1`, `-2`…; names sort by date (with the suffix compared as a number).
@@ -136,8 +142,21 @@ export function rotationDue(path: string, config: Pick<AwlConfig, "rotation">, n
  * archives. Returns what it did (or, with `dryRun`, what it would do).
  */
 export async function rotateLogs(config: AwlConfig, opts: RotateOptions = {}): Promise<RotationReport> {
-  const now = opts.now ?? Date.now();
   const paths = logPaths(config.logDir, config.streamFile);
+  if (opts.dryRun) return rotateLocked(config, paths, opts);
+  // One rotation at a time (the monitor's schedule and a manual `awl rotate`).
+  ensureDir(paths.state);
+  const lock = new FileLock(join(paths.state, "rotate.lock"), { timeoutMs: 60_000 });
+  lock.acquire();
+  try {
+    return await rotateLocked(config, paths, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function rotateLocked(config: AwlConfig, paths: LogPaths, opts: RotateOptions): Promise<RotationReport> {
+  const now = opts.now ?? Date.now();
   const report: RotationReport = { rotated: [], compressed: [], metrics: [], waiting: [] };
   const logs = liveLogs(paths);
   for (const log of ROTATED_LOGS) {
@@ -151,12 +170,14 @@ export async function rotateLogs(config: AwlConfig, opts: RotateOptions = {}): P
     }
     ensureDir(paths.archive);
     const to = archiveName(paths, stemOf(from), now);
+    let ino: number;
     try {
-      renameSync(from, to);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // rotated by another process meanwhile
-      throw err;
+      ino = statSync(from).ino;
+    } catch {
+      continue; // rotated by another process meanwhile
     }
+    appendJournal(paths, { live: basename(from), ino, to: basename(to), at: new Date(now).toISOString() });
+    renameSync(from, to);
     report.rotated.push({ log, from, to, bytes, reason });
   }
   const metricsMonth = closedMetricsDue(paths, now);
@@ -171,6 +192,78 @@ export async function rotateLogs(config: AwlConfig, opts: RotateOptions = {}): P
   compressQuiet(paths, config, Date.now(), report, opts.dryRun ?? false);
   if (metricsMonth && opts.dryRun) report.metrics.push({ month: metricsMonth, to: metricsArchive(paths, metricsMonth), lines: 0 });
   return report;
+}
+
+/** One rotation: the live file's name and inode, and the archive it became (`.gz` once compressed). */
+export interface JournalEntry {
+  live: string;
+  ino: number;
+  to: string;
+  at: string;
+}
+
+const JOURNAL_KEEP_MS = 7 * 86_400_000;
+
+function appendJournal(paths: LogPaths, entry: JournalEntry): void {
+  ensureDir(paths.state);
+  const fd = openSync(paths.rotations, "a", FILE_MODE);
+  try {
+    writeSync(fd, `${JSON.stringify(entry)}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  // Kept short: entries a week old can no longer help any follower.
+  if (statSync(paths.rotations).size > 1 << 20) {
+    const cutoff = Date.parse(entry.at) - JOURNAL_KEEP_MS;
+    const keep = readJournal(paths.rotations).filter((e) => Date.parse(e.at) >= cutoff);
+    writeFileAtomic(paths.rotations, keep.map((e) => `${JSON.stringify(e)}\n`).join(""));
+  }
+}
+
+export function readJournal(path: string): JournalEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return [];
+  }
+  const out: JournalEntry[] = [];
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    try {
+      const e = JSON.parse(line) as JournalEntry;
+      if (typeof e.live === "string" && typeof e.ino === "number" && typeof e.to === "string") out.push(e);
+    } catch {
+      // a torn line: skipped
+    }
+  }
+  return out;
+}
+
+/**
+ * The archives a live file became after the rotation of inode `fromIno` (exclusive), up to
+ * the file with inode `untilIno` (the one now open under the live name, exclusive), in
+ * rotation order, as paths that exist now: the plain archive if it is still there, else its
+ * `.gz`. Undefined when `fromIno` is not in the journal (rotated by something else).
+ */
+export function rotatedSince(journalPath: string, archiveDir: string, live: string, fromIno: number, untilIno: number | undefined): string[] | undefined {
+  const entries = readJournal(journalPath).filter((e) => e.live === basename(live));
+  let i = -1;
+  for (let k = entries.length - 1; k >= 0; k--) {
+    if (entries[k]!.ino === fromIno) {
+      i = k;
+      break;
+    }
+  }
+  if (i === -1) return undefined;
+  const out: string[] = [];
+  for (const e of entries.slice(i + 1)) {
+    if (e.ino === untilIno) break;
+    const plain = join(archiveDir, e.to);
+    if (existsSync(plain)) out.push(plain);
+    else if (existsSync(`${plain}.gz`)) out.push(`${plain}.gz`);
+  }
+  return out;
 }
 
 const METRICS_STEM = "agent-metrics";

@@ -37,6 +37,7 @@ describe("rotation under load", () => {
       start: 0,
       pollMs: 200,
       signal: controller.signal,
+      rotation: { journal: paths.rotations, archiveDir: paths.archive },
       onLines: (lines) => {
         for (const line of lines) {
           if (!line) continue;

@@ -30,7 +30,8 @@ export interface OutboxEntry {
 }
 
 export interface OutboxResult {
-  status: "ok" | "failed";
+  /** ok: delivered; skipped: decided not to send (cooldown); failed: given up. */
+  status: "ok" | "skipped" | "failed";
   at: string;
   attempts: number;
   detail?: string;
@@ -122,7 +123,7 @@ export class Outbox {
   /** Marks an entry delivered (or given up): tombstone first, then the pending file goes. */
   finish(entry: OutboxEntry, result: OutboxResult): void {
     this.ensure();
-    const dir = result.status === "ok" ? this.doneDir : this.failedDir;
+    const dir = result.status === "failed" ? this.failedDir : this.doneDir;
     writeFileAtomic(join(dir, `${entry.id}.json`), JSON.stringify({ ...result, id: entry.id, kind: entry.kind, alert_id: entry.alert_id }));
     removeQuietly(join(this.pendingDir, `${entry.id}.json`));
   }
