@@ -258,9 +258,17 @@ export function rotatedSince(journalPath: string, archiveDir: string, live: stri
   if (i === -1) return undefined;
   const out: string[] = [];
   for (const e of entries.slice(i + 1)) {
-    if (e.ino === untilIno) break;
     const plain = join(archiveDir, e.to);
-    if (existsSync(plain)) out.push(plain);
+    let plainIno: number | undefined;
+    try {
+      plainIno = statSync(plain).ino;
+    } catch {
+      plainIno = undefined;
+    }
+    // The file open under the live name was rotated too: it is read as the current file. (An
+    // inode number alone could be a compressed, unlinked archive's, reused by the new file.)
+    if (untilIno !== undefined && e.ino === untilIno && plainIno === untilIno) break;
+    if (plainIno !== undefined) out.push(plain);
     else if (existsSync(`${plain}.gz`)) out.push(`${plain}.gz`);
   }
   return out;

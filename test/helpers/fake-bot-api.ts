@@ -10,6 +10,8 @@ export interface Received {
   body: Record<string, unknown>;
   /** performance.timeOrigin-based ms when the body had arrived. */
   at: number;
+  /** The status it was answered with. */
+  status?: number;
 }
 
 /** How the server answers the next request: as the Bot API would. */
@@ -40,6 +42,7 @@ export async function startFakeBotApi(opts: { token?: string; onRequest?: (r: Re
       const r: Received = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, raw, body, at: performance.timeOrigin + performance.now() };
       const reply = script.shift() ?? "ok";
       const send = (status: number, value: unknown) => {
+        r.status = status;
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(value));
       };
@@ -73,7 +76,8 @@ export async function startFakeBotApi(opts: { token?: string; onRequest?: (r: Re
     script: (...replies: Reply[]) => script.push(...replies),
     /** Resolves once at least n requests were received. */
     waitFor: (n: number) => new Promise<void>((resolve) => (received.length >= n ? resolve() : waiters.push({ n, resolve }))),
-    messages: () => received.filter((r) => r.path.includes("/sendMessage")).map((r) => r.body.text as string),
+    /** Texts of the messages accepted (answered 200). */
+    messages: () => received.filter((r) => r.path.includes("/sendMessage") && r.status === 200).map((r) => r.body.text as string),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { AwlConfig, NotifyChannel } from "../../config/schema.js";
 import { type Alert, alertRecordSchema } from "../../schema/alert.js";
@@ -79,6 +80,8 @@ export interface PipelineStats {
 interface ActionsState {
   v: 1;
   ino: number;
+  /** The file's first bytes (length and SHA-256): an inode number alone is reused once a rotated file is compressed. */
+  head?: { len: number; sha256: string };
   offset: number;
   cooldown: CooldownState;
   /** Wall clock of the last save: archives written after it may hold unread alerts. */
@@ -95,6 +98,39 @@ function loadState(paths: LogPaths): ActionsState | undefined {
     return s.v === 1 && Number.isInteger(s.offset) && typeof s.ino === "number" ? { ...s, cooldown: s.cooldown ?? {} } : undefined;
   } catch {
     return undefined;
+  }
+}
+
+const HEAD_BYTES = 256;
+
+/** The first bytes of a file (up to HEAD_BYTES) as its identity beside the inode; undefined if it is not that inode any more. */
+function fileHead(path: string, ino: number): ActionsState["head"] {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    if (fstatSync(fd).ino !== ino) return undefined;
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
+    return { len: n, sha256: createHash("sha256").update(buf.subarray(0, n)).digest("hex") };
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function sameHead(path: string, head: ActionsState["head"]): boolean {
+  if (!head) return true; // nothing recorded yet (an empty file): the inode must do
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    const buf = Buffer.alloc(head.len);
+    const n = readSync(fd, buf, 0, head.len, 0);
+    return n === head.len && createHash("sha256").update(buf.subarray(0, n)).digest("hex") === head.sha256;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -311,9 +347,9 @@ export async function runActionPipeline(opts: PipelineOptions): Promise<Pipeline
   };
   let start = 0;
   const ino = liveIno();
-  if (prior && ino !== undefined && ino === prior.ino) {
+  if (prior && ino !== undefined && ino === prior.ino && sameHead(paths.alerts, prior.head)) {
     start = Math.min(prior.offset, statSync(paths.alerts).size);
-  } else if (prior && prior.ino !== 0) {
+  } else if (prior && prior.ino !== 0 && prior.offset > 0) {
     // Rotated while we were down: the archives written since the last save may hold unread alerts.
     for (const f of historyFiles(paths, "agent-alerts")) {
       if (f.kind !== "archive") continue;
@@ -332,7 +368,8 @@ export async function runActionPipeline(opts: PipelineOptions): Promise<Pipeline
         r = await it.next();
       }
       state.ino = ino;
-      state.offset = r.value.endOffset;
+      state.head = fileHead(paths.alerts, ino);
+      state.offset = r.value.endOffset || start;
       save();
     }
     await drainDue();
@@ -371,6 +408,7 @@ export async function runActionPipeline(opts: PipelineOptions): Promise<Pipeline
       onLines: (lines, endOffset, info) => {
         handleLines(lines);
         if (info.from === "current") {
+          if (state.ino !== info.ino || !state.head || state.head.len < HEAD_BYTES) state.head = fileHead(paths.alerts, info.ino);
           state.ino = info.ino;
           state.offset = endOffset;
           save();
