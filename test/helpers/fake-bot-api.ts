@@ -23,7 +23,7 @@ export type Reply = "ok" | { status: 429; retryAfter: number } | { status: numbe
  * it got. Also serves as a generic webhook receiver (any other path gets 200 `{}`).
  * Scripted replies are used in order, then "ok".
  */
-export async function startFakeBotApi(opts: { token?: string; onRequest?: (r: Received) => void } = {}) {
+export async function startFakeBotApi(opts: { token?: string; port?: number; onRequest?: (r: Received) => void } = {}) {
   const received: Received[] = [];
   const script: Reply[] = [];
   let messageId = 0;
@@ -46,14 +46,17 @@ export async function startFakeBotApi(opts: { token?: string; onRequest?: (r: Re
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(value));
       };
-      if (typeof reply === "object" && "hangMs" in reply) {
-        setTimeout(() => send(200, { ok: true, result: { message_id: ++messageId } }), reply.hangMs);
-        return; // not counted: the client gave up on it (or the test killed the client meanwhile)
-      }
       received.push(r);
       opts.onRequest?.(r);
       for (const w of waiters.splice(0)) if (received.length >= w.n) w.resolve();
       else waiters.push(w);
+      if (typeof reply === "object" && "hangMs" in reply) {
+        // Answered late (the client has given up, or was killed meanwhile): received, never accepted.
+        setTimeout(() => {
+          if (!res.destroyed) res.destroy();
+        }, reply.hangMs);
+        return;
+      }
       const isBot = opts.token === undefined ? r.path.startsWith("/bot") : r.path === `/bot${opts.token}/sendMessage`;
       if (reply === "ok") {
         if (r.path.startsWith("/bot") && !isBot) send(401, { ok: false, error_code: 401, description: "Unauthorized" });
@@ -67,7 +70,7 @@ export async function startFakeBotApi(opts: { token?: string; onRequest?: (r: Re
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
