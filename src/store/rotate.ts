@@ -393,9 +393,9 @@ function splitMetrics(paths: LogPaths, plain: string, report: RotationReport): v
       // an invalid line stays with its neighbours; the reader skips and counts it
     }
     const key = month || "0000-00";
-    let lines = byMonth.get(key);
-    if (!lines) byMonth.set(key, (lines = []));
-    lines.push(line);
+    const lines = byMonth.get(key);
+    if (lines) lines.push(line);
+    else byMonth.set(key, [line]);
   }
   for (const [m, lines] of [...byMonth].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (journal.done.includes(m)) continue;
