@@ -239,3 +239,33 @@ describe("awl rotate", () => {
     expect(readFileSync(out.compressed[0].to).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
   });
 });
+
+describe("rotatedSince (the rotation journal)", () => {
+  it("lists the files rotated after a follower's file, up to the one now live, plain or compressed", async () => {
+    const dir = tmp();
+    const p = logPaths(dir);
+    const c = configIn(dir, (c) => (c.rotation.gzipGraceMs = 60_000));
+    const { statSync: stat, appendFileSync } = await import("node:fs");
+    const { rotatedSince } = await import("./rotate.js");
+    const inos: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      appendFileSync(p.stream, `{"n":${i}}\n`);
+      inos.push(stat(p.stream).ino);
+      await rotateLogs(c, { force: true, now: NOW + i });
+    }
+    appendFileSync(p.stream, '{"n":4}\n');
+    const live = stat(p.stream).ino;
+    const after0 = rotatedSince(p.rotations, p.archive, p.stream, inos[0]!, live)!;
+    expect(after0.map((f) => f.slice(p.archive.length + 1))).toEqual([
+      "agent-work-stream.2026-11-25T12-00-00-001Z.jsonl",
+      "agent-work-stream.2026-11-25T12-00-00-002Z.jsonl",
+      "agent-work-stream.2026-11-25T12-00-00-003Z.jsonl",
+    ]);
+    // Compressed meanwhile: the .gz is named instead.
+    const { compressFile } = await import("./rotate.js");
+    compressFile(after0[0]!);
+    expect(rotatedSince(p.rotations, p.archive, p.stream, inos[0]!, live)![0]).toMatch(/001Z\.jsonl\.gz$/);
+    expect(rotatedSince(p.rotations, p.archive, p.stream, inos[3]!, live)).toEqual([]);
+    expect(rotatedSince(p.rotations, p.archive, p.stream, 999_999_999, live)).toBeUndefined();
+  });
+});

@@ -20,6 +20,7 @@ process.stdin.on("end", () => {
 `;
 
 describe("runAlertHook", () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion attempt, on purpose
   const injections = ["$(touch pwned)", "; rm -rf ~", "`touch pwned2`", "a && touch pwned3", "'\"; touch pwned4; echo \"", "\n touch pwned5 \n", "${IFS}touch${IFS}pwned6"];
 
   it.each(injections)("passes %j verbatim in env, stdin and argv, and no shell ever runs it", async (evil) => {

@@ -405,6 +405,7 @@ export async function runActionPipeline(opts: PipelineOptions): Promise<Pipeline
       start,
       pollMs: config.analyzer.pollIntervalMs,
       signal: opts.signal,
+      rotation: { journal: paths.rotations, archiveDir: paths.archive },
       onLines: (lines, endOffset, info) => {
         handleLines(lines);
         if (info.from === "current") {
