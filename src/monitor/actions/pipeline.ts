@@ -321,18 +321,28 @@ export async function runActionPipeline(opts: PipelineOptions): Promise<Pipeline
     emit({ type: "failed", id: entry.id, kind: entry.kind, error });
   };
 
-  /** Sends every due entry; returns when the next one is due (ms), or undefined if none is pending. */
+  /**
+   * Sends every due entry, oldest first within a channel and the channels side by side (a slow
+   * hook or an unreachable Bot API holds up only its own queue). Returns when the next entry is
+   * due (ms), or undefined if none is pending.
+   */
   const drainDue = async (): Promise<number | undefined> => {
-    let next: number | undefined;
+    const queues = new Map<OutboxEntry["kind"], OutboxEntry[]>();
     for (const entry of outbox.pending()) {
-      if (opts.signal?.aborted) return undefined;
-      if (entry.next_at > now()) {
-        next = next === undefined ? entry.next_at : Math.min(next, entry.next_at);
-        continue;
-      }
-      await deliver(entry);
-      if (!outbox.known(entry.id)) continue;
+      if (entry.next_at > now()) continue;
+      const q = queues.get(entry.kind);
+      if (q) q.push(entry);
+      else queues.set(entry.kind, [entry]);
     }
+    await Promise.all(
+      [...queues.values()].map(async (q) => {
+        for (const entry of q) {
+          if (opts.signal?.aborted) return;
+          await deliver(entry);
+        }
+      }),
+    );
+    let next: number | undefined;
     for (const entry of outbox.pending()) next = next === undefined ? entry.next_at : Math.min(next, entry.next_at);
     return next;
   };
