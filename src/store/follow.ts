@@ -123,9 +123,13 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
   };
 
   // Files rotated between the one we had and the one now under the live name.
-  const catchUp = async (fromIno: number, untilIno: number | undefined): Promise<void> => {
-    const between = rotatedSince(opts.rotation!.journal, opts.rotation!.archiveDir, path, fromIno, untilIno) ?? [];
+  const catchUp = async (from: number | { sinceMs: number }, untilIno: number | undefined): Promise<void> => {
+    const between = rotatedSince(opts.rotation!.journal, opts.rotation!.archiveDir, path, from, untilIno) ?? [];
     for (const file of between) {
+      const key = file.replace(/\.gz$/, "");
+      if (caughtUp.has(key)) continue;
+      caughtUp.add(key);
+      if (caughtUp.size > 10_000) caughtUp.delete(caughtUp.values().next().value as string);
       if (file.endsWith(".gz")) {
         for await (const lines of readLines(file)) await opts.onLines(lines, 0, { from: "previous", ino: 0 });
         continue;
@@ -140,8 +144,15 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
     }
   };
 
+  // What the catch-up starts from: the last file we had, or (no file at start) the start time.
+  let lastIno: number | undefined;
+  /** Archives already read by a catch-up (without `.gz`): a file is never read twice. */
+  const caughtUp = new Set<string>();
+  const startedAt = Date.now();
+  let startedEmpty = false;
+
   try {
-    await openCurrent(true);
+    startedEmpty = !(await openCurrent(true)) && opts.start !== "end" && opts.start !== undefined;
     while (!opts.signal?.aborted) {
       pending = false;
       await drainRetired();
@@ -160,6 +171,7 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
         retired.push(gone);
         cur = undefined;
         if (st) opts.onReset?.("rotated");
+        lastIno = gone.ino;
         const reopened = st ? await openCurrent(false) : false;
         if (opts.rotation) await catchUp(gone.ino, cur ? (cur as Open).ino : undefined);
         if (reopened) continue;
@@ -169,6 +181,13 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
         opts.onReset?.("truncated");
         continue;
       } else if (!cur && st && (await openCurrent(false))) {
+        // The live name was empty for a while (rotated, not yet recreated): files may have come
+        // and gone under it meanwhile.
+        if (opts.rotation) {
+          const now = (cur as Open | undefined)?.ino;
+          if (lastIno !== undefined) await catchUp(lastIno, now);
+          else if (lastIno === undefined && startedEmpty) await catchUp({ sinceMs: startedAt }, now);
+        }
         continue;
       }
       if (pending || opts.signal?.aborted) continue;

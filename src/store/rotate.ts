@@ -241,21 +241,34 @@ export function readJournal(path: string): JournalEntry[] {
 }
 
 /**
- * The archives a live file became after the rotation of inode `fromIno` (exclusive), up to
+ * The archives a live file became after the rotation of inode `from` (exclusive; or every
+ * rotation since `from.sinceMs`), up to
  * the file with inode `untilIno` (the one now open under the live name, exclusive), in
  * rotation order, as paths that exist now: the plain archive if it is still there, else its
  * `.gz`. Undefined when `fromIno` is not in the journal (rotated by something else).
  */
-export function rotatedSince(journalPath: string, archiveDir: string, live: string, fromIno: number, untilIno: number | undefined): string[] | undefined {
+export function rotatedSince(
+  journalPath: string,
+  archiveDir: string,
+  live: string,
+  from: number | { sinceMs: number },
+  untilIno: number | undefined,
+): string[] | undefined {
   const entries = readJournal(journalPath).filter((e) => e.live === basename(live));
   let i = -1;
-  for (let k = entries.length - 1; k >= 0; k--) {
-    if (entries[k]!.ino === fromIno) {
-      i = k;
-      break;
+  if (typeof from === "number") {
+    for (let k = entries.length - 1; k >= 0; k--) {
+      if (entries[k]!.ino === from) {
+        i = k;
+        break;
+      }
     }
+    if (i === -1) return undefined;
+  } else {
+    // No file known yet: every rotation since `sinceMs` (a follower that started before the file existed).
+    i = entries.findIndex((e) => Date.parse(e.at) >= from.sinceMs) - 1;
+    if (i === -2) return [];
   }
-  if (i === -1) return undefined;
   const out: string[] = [];
   for (const e of entries.slice(i + 1)) {
     const plain = join(archiveDir, e.to);

@@ -96,9 +96,22 @@ describe("rotation under load", () => {
     expect(errors).toBeGreaterThan(0);
 
     // The follower: each event exactly once.
-    await expect.poll(() => seen.size, { timeout: 30_000, interval: 100 }).toBe(total);
+    const deadline = Date.now() + 30_000;
+    while (seen.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     controller.abort();
     await following;
+    if (seen.size !== total) {
+      const missing = [...expected].filter((k) => !seen.has(k));
+      console.log(`follower missed ${missing.length}: ${missing.slice(0, 10).join(", ")}`);
+      const where = new Map<string, string>();
+      for (const f of files) await forEachEvent(f.path, (e) => where.set(`${e.attempt_id}#${e.sequence_num}`, f.path.slice(dir.length + 1)));
+      const files2 = new Map<string, number>();
+      for (const k of missing) files2.set(where.get(k) ?? "?", (files2.get(where.get(k) ?? "?") ?? 0) + 1);
+      console.log([...files2].map(([f, n]) => `${f}: ${n}`).join("\n"));
+      const { readFileSync } = await import("node:fs");
+      console.log(readFileSync(paths.rotations, "utf8").split("\n").slice(0, 5).join("\n"));
+    }
+    expect(seen.size).toBe(total);
     expect([...seen.values()].filter((n) => n !== 1)).toEqual([]);
     expect([...expected].filter((k) => !seen.has(k))).toEqual([]);
     console.log(`rotation under load: ${total} events by ${WRITERS} writers in ${DURATION_MS} ms, ${rotations} rotations, ${files.length} history files`);
