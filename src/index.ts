@@ -16,3 +16,13 @@ export { type LogPaths, attemptFileName, logPaths, sessionFile } from "./store/p
 export { acceptEvent, acceptMetrics, describeSkips, forEachEvent, type ReadStats, readRecords } from "./store/reader.js";
 export { SessionIndex, type SessionSummary } from "./store/sessions.js";
 export { LogWriter, type WriterOptions } from "./store/writer.js";
+export { applyRetention, type RetentionReport } from "./store/retention.js";
+export { type HistoryFile, historyFiles, type RotateOptions, type RotationReport, rotateLogs } from "./store/rotate.js";
+export { appendActionRecords } from "./monitor/actions/action-log.js";
+export { type HookConfig, type HookResult, hookEnv, runAlertHook } from "./monitor/actions/hook.js";
+export { type PipelineEvent, type PipelineOptions, type PipelineStats, runActionPipeline } from "./monitor/actions/pipeline.js";
+export { formatAlertHtml, formatAlertText, splitMessage } from "./monitor/notify/format.js";
+export { routeAlert } from "./monitor/notify/route.js";
+export { sendTelegramMessage, type TelegramTarget } from "./monitor/notify/telegram.js";
+export { sendWebhook, signBody, type WebhookTarget } from "./monitor/notify/webhook.js";
+export { dueAt, nextWeeklySlot, previousWeeklySlot, runScheduler, type SchedulerOptions } from "./monitor/schedule.js";

@@ -3,7 +3,13 @@
  * how its text is parsed, and what it does. This table is the documentation: the README
  * and `awl config` print it.
  */
-export type EnvKind = { kind: "bool" } | { kind: "int"; min: number; max?: number } | { kind: "path" } | { kind: "filename" };
+export type EnvKind =
+  | { kind: "bool" }
+  | { kind: "int"; min: number; max?: number }
+  | { kind: "path" }
+  | { kind: "filename" }
+  | { kind: "text" }
+  | { kind: "url" };
 
 export interface EnvVar {
   name: string;
@@ -11,6 +17,8 @@ export interface EnvVar {
   path: string;
   type: EnvKind;
   effect: string;
+  /** The value is a credential: never printed, never written anywhere. */
+  secret?: boolean;
 }
 
 export const ENV_VARS: readonly EnvVar[] = [
@@ -27,6 +35,19 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "AGENT_ANALYTICS_WEEKLY_REPORT", path: "reports.weekly", type: { kind: "bool" }, effect: "false keeps awl monitor from writing the weekly report" },
   { name: "AGENT_ANALYTICS_REPORT_DAY", path: "reports.day", type: { kind: "int", min: 0, max: 6 }, effect: "weekday of the weekly report, 0 = Sunday" },
   { name: "AGENT_ANALYTICS_REPORT_HOUR", path: "reports.hour", type: { kind: "int", min: 0, max: 23 }, effect: "hour (local time) of the weekly report" },
+  { name: "AWL_ROTATION_MAX_AGE_HOURS", path: "rotation.maxAgeHours", type: { kind: "int", min: 1 }, effect: "rotation archives a log whose first line is older than this" },
+  { name: "AWL_RETENTION_STREAM_DAYS", path: "retention.streamDays", type: { kind: "int", min: 1 }, effect: "retention deletes stream archives older than this (default 30)" },
+  { name: "AWL_RETENTION_ERRORS_DAYS", path: "retention.errorsDays", type: { kind: "int", min: 1 }, effect: "retention deletes error-log archives older than this (default 90)" },
+  { name: "AWL_RETENTION_ALERTS_DAYS", path: "retention.alertsDays", type: { kind: "int", min: 1 }, effect: "retention deletes alert-log archives older than this (default 365)" },
+  // The common unprefixed names first: when both are set, the AWL_ name (later in this table) wins.
+  { name: "TELEGRAM_BOT_TOKEN", path: "notify.telegram.botToken", type: { kind: "text" }, effect: "Telegram bot token (same as AWL_TELEGRAM_BOT_TOKEN)", secret: true },
+  { name: "TELEGRAM_CHAT_ID", path: "notify.telegram.chatId", type: { kind: "text" }, effect: "Telegram chat id (same as AWL_TELEGRAM_CHAT_ID)" },
+  { name: "AWL_TELEGRAM_BOT_TOKEN", path: "notify.telegram.botToken", type: { kind: "text" }, effect: "Telegram bot token: alerts are sent with the Bot API", secret: true },
+  { name: "AWL_TELEGRAM_CHAT_ID", path: "notify.telegram.chatId", type: { kind: "text" }, effect: "the chat (user, group or channel id) alerts are sent to" },
+  { name: "AWL_TELEGRAM_API_BASE", path: "notify.telegram.apiBase", type: { kind: "url" }, effect: "Bot API base URL (default https://api.telegram.org)" },
+  { name: "AWL_WEBHOOK_URL", path: "notify.webhook.url", type: { kind: "url" }, effect: "alerts are POSTed to this URL as JSON" },
+  { name: "AWL_WEBHOOK_SECRET", path: "notify.webhook.secret", type: { kind: "text" }, effect: "HMAC-SHA256 key: the webhook carries X-Awl-Signature: sha256=<hex>", secret: true },
+  { name: "AWL_NOTIFY_COOLDOWN_MINUTES", path: "notify.cooldownMinutes", type: { kind: "int", min: 0 }, effect: "at most one notification per task and alert type in this many minutes (default 30)" },
 ];
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
@@ -42,6 +63,10 @@ export function describeKind(t: EnvKind): string {
       return "a directory path";
     case "filename":
       return "a plain file name (letters, digits, . _ -), no directory";
+    case "text":
+      return "a non-empty value";
+    case "url":
+      return "an http:// or https:// URL";
   }
 }
 
@@ -49,7 +74,8 @@ export function describeKind(t: EnvKind): string {
 export function parseEnvValue(v: EnvVar, raw: string, origin: string): boolean | number | string {
   const text = raw.trim();
   const fail = (): never => {
-    throw new ConfigError(`${v.name}=${JSON.stringify(raw)} (${origin}): expected ${describeKind(v.type)}`);
+    const shown = v.secret ? "<hidden>" : JSON.stringify(raw);
+    throw new ConfigError(`${v.name}=${shown} (${origin}): expected ${describeKind(v.type)}`);
   };
   switch (v.type.kind) {
     case "bool": {
@@ -70,6 +96,21 @@ export function parseEnvValue(v: EnvVar, raw: string, origin: string): boolean |
     case "filename":
       if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(text)) return fail();
       return text;
+    case "text":
+      if (text === "" || /[\0\r\n]/.test(text)) return fail();
+      return text;
+    case "url":
+      if (!isHttpUrl(text)) return fail();
+      return text;
+  }
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return u.protocol === "http:" || u.protocol === "https:";
+  } catch {
+    return false;
   }
 }
 

@@ -27,6 +27,18 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[] }> = {
   AGENT_ANALYTICS_WEEKLY_REPORT: { good: [["false", false]], bad: ["weekly"] },
   AGENT_ANALYTICS_REPORT_DAY: { good: [["0", 0], ["6", 6]], bad: ["7", "-1", "sunday"] },
   AGENT_ANALYTICS_REPORT_HOUR: { good: [["9", 9], ["23", 23], ["0", 0]], bad: ["24", "9am"] },
+  AWL_ROTATION_MAX_AGE_HOURS: { good: [["24", 24], ["1", 1]], bad: ["0", "1d"] },
+  AWL_RETENTION_STREAM_DAYS: { good: [["30", 30]], bad: ["0", "a month"] },
+  AWL_RETENTION_ERRORS_DAYS: { good: [["90", 90]], bad: ["-1"] },
+  AWL_RETENTION_ALERTS_DAYS: { good: [["365", 365]], bad: ["forever"] },
+  TELEGRAM_BOT_TOKEN: { good: [["123:abc", "123:abc"]], bad: ["two\nlines"] },
+  TELEGRAM_CHAT_ID: { good: [["-100123", "-100123"]], bad: ["a\rb"] },
+  AWL_TELEGRAM_BOT_TOKEN: { good: [["123456:ABC-def_ghi", "123456:ABC-def_ghi"]], bad: ["x\ny"] },
+  AWL_TELEGRAM_CHAT_ID: { good: [["42", "42"], ["@channel", "@channel"]], bad: ["a\nb"] },
+  AWL_TELEGRAM_API_BASE: { good: [["http://127.0.0.1:8081", "http://127.0.0.1:8081"]], bad: ["api.telegram.org", "ftp://x"] },
+  AWL_WEBHOOK_URL: { good: [["https://hooks.example.com/awl", "https://hooks.example.com/awl"]], bad: ["not a url", "file:///etc/passwd"] },
+  AWL_WEBHOOK_SECRET: { good: [["s3cr3t", "s3cr3t"]], bad: ["a\nb"] },
+  AWL_NOTIFY_COOLDOWN_MINUTES: { good: [["0", 0], ["30", 30]], bad: ["-1", "30m"] },
 };
 
 describe("environment variables", () => {
@@ -56,6 +68,30 @@ describe("environment variables", () => {
     const cwd = tmp();
     expect(loadConfig({ env: {}, cwd }).logDir).toBe(join(cwd, ".cache/agent-work-logs"));
     expect(loadConfig({ env: { AGENT_WORK_LOG_DIR: "logs" }, cwd }).logDir).toBe(join(cwd, "logs"));
+  });
+});
+
+describe("notification secrets", () => {
+  it("prefers AWL_TELEGRAM_* over TELEGRAM_* and never echoes a bad secret", () => {
+    const c = loadConfig({ env: { TELEGRAM_BOT_TOKEN: "plain", AWL_TELEGRAM_BOT_TOKEN: "prefixed", TELEGRAM_CHAT_ID: "7" }, cwd: tmp() });
+    expect(c.notify.telegram).toEqual({ botToken: "prefixed", chatId: "7" });
+    expect(() => loadConfig({ env: { AWL_WEBHOOK_SECRET: "sec\nret" }, cwd: tmp() })).toThrow('AWL_WEBHOOK_SECRET=<hidden> (environment)');
+  });
+
+  it("reads routes and the on_alert hook from the config file, and refuses bad ones", () => {
+    const cwd = tmp();
+    writeFileSync(
+      join(cwd, "awl.config.json"),
+      JSON.stringify({ notify: { routes: [{ channel: "telegram", minSeverity: "error", types: ["error_loop"] }] }, hooks: { onAlert: { command: ["/bin/echo", "x"], timeoutMs: 500 } } }),
+    );
+    const c = loadConfig({ env: {}, cwd });
+    expect(c.notify.routes).toEqual([{ channel: "telegram", minSeverity: "error", types: ["error_loop"] }]);
+    expect(c.notify.cooldownMinutes).toBe(30);
+    expect(c.hooks.onAlert).toEqual({ command: ["/bin/echo", "x"], timeoutMs: 500 });
+    writeFileSync(join(cwd, "awl.config.json"), JSON.stringify({ notify: { routes: [{ channel: "sms" }] } }));
+    expect(() => loadConfig({ env: {}, cwd })).toThrow(/notify\.routes/);
+    writeFileSync(join(cwd, "awl.config.json"), JSON.stringify({ hooks: { onAlert: { command: "rm -rf ~" } } }));
+    expect(() => loadConfig({ env: {}, cwd })).toThrow(/hooks\.onAlert\.command/);
   });
 });
 

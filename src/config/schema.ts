@@ -1,4 +1,9 @@
 import { z } from "zod";
+import { ALERT_TYPES, SEVERITIES } from "../schema/vocabulary.js";
+
+/** Where a notification can go. */
+export const NOTIFY_CHANNELS = ["telegram", "webhook"] as const;
+export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
 
 /**
  * The configuration, as one zod schema: it validates the config file (`awl.config.json`),
@@ -20,13 +25,59 @@ export const configFileSchema = z
     retention: z
       .strictObject({
         sessions: int(1).optional().describe("AGENT_SESSION_LOG_RETENTION: keep the last N session files"),
-        streamDays: int(1).optional(),
-        errorsDays: int(1).optional(),
+        streamDays: int(1).optional().describe("AWL_RETENTION_STREAM_DAYS: delete stream archives older than this"),
+        errorsDays: int(1).optional().describe("AWL_RETENTION_ERRORS_DAYS: delete error-log archives older than this"),
+        alertsDays: int(1).optional().describe("AWL_RETENTION_ALERTS_DAYS: delete alert-log archives older than this"),
+        sessionArchiveDays: int(1).optional().describe("delete gzipped session files (archive/agent-sessions) older than this"),
+        sessionIdleHours: int(1).optional().describe("a session file beyond the newest N is archived only once idle this long"),
       })
       .optional(),
     rotation: z
       .strictObject({
         maxSizeMb: int(1).optional().describe("AGENT_WORK_LOG_MAX_SIZE_MB: rotate a log at this size"),
+        maxAgeHours: int(1).optional().describe("AWL_ROTATION_MAX_AGE_HOURS: rotate a log whose first line is older than this"),
+        gzipGraceMs: int(0, 600_000).optional().describe("a renamed log is compressed only after it has been quiet this long"),
+        checkIntervalMs: int(1000).optional().describe("how often awl monitor checks whether a rotation is due"),
+      })
+      .optional(),
+    notify: z
+      .strictObject({
+        telegram: z
+          .strictObject({
+            botToken: z.string().min(1).optional().describe("AWL_TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN); prefer the environment to a file"),
+            chatId: z.string().min(1).optional().describe("AWL_TELEGRAM_CHAT_ID (or TELEGRAM_CHAT_ID)"),
+            apiBase: z.url().optional().describe("AWL_TELEGRAM_API_BASE: Bot API base URL (default https://api.telegram.org)"),
+          })
+          .optional(),
+        webhook: z
+          .strictObject({
+            url: z.url().optional().describe("AWL_WEBHOOK_URL: alerts are POSTed here as JSON"),
+            secret: z.string().min(1).optional().describe("AWL_WEBHOOK_SECRET: signs the body (X-Awl-Signature: sha256=HMAC)"),
+          })
+          .optional(),
+        routes: z
+          .array(
+            z.strictObject({
+              channel: z.enum(NOTIFY_CHANNELS),
+              minSeverity: z.enum(SEVERITIES).optional(),
+              types: z.array(z.enum(ALERT_TYPES)).min(1).optional(),
+            }),
+          )
+          .optional()
+          .describe("which channel gets which alerts; default: every configured channel gets warning and above"),
+        cooldownMinutes: int(0).optional().describe("AWL_NOTIFY_COOLDOWN_MINUTES: one notification per task and alert type in this window"),
+        maxAttempts: int(1, 100).optional().describe("sends of one notification before it is given up"),
+        timeoutMs: int(100, 600_000).optional().describe("timeout of one HTTP request"),
+      })
+      .optional(),
+    hooks: z
+      .strictObject({
+        onAlert: z
+          .strictObject({
+            command: z.array(z.string().min(1)).min(1).describe("argv of a program run per alert (no shell): alert in AWL_* variables and as JSON on stdin"),
+            timeoutMs: int(100, 3_600_000).optional(),
+          })
+          .optional(),
       })
       .optional(),
     analyzer: z
@@ -49,13 +100,28 @@ export const configFileSchema = z
   .strict();
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
+export interface NotifyRoute {
+  channel: NotifyChannel;
+  minSeverity?: (typeof SEVERITIES)[number];
+  types?: (typeof ALERT_TYPES)[number][];
+}
+
 export interface AwlConfig {
   enabled: boolean;
   /** Absolute path. */
   logDir: string;
   streamFile: string;
-  retention: { sessions: number; streamDays: number; errorsDays: number };
-  rotation: { maxSizeMb: number };
+  retention: { sessions: number; streamDays: number; errorsDays: number; alertsDays: number; sessionArchiveDays: number; sessionIdleHours: number };
+  rotation: { maxSizeMb: number; maxAgeHours: number; gzipGraceMs: number; checkIntervalMs: number };
+  notify: {
+    telegram?: { botToken?: string; chatId?: string; apiBase?: string };
+    webhook?: { url?: string; secret?: string };
+    routes?: NotifyRoute[];
+    cooldownMinutes: number;
+    maxAttempts: number;
+    timeoutMs: number;
+  };
+  hooks: { onAlert?: { command: string[]; timeoutMs?: number } };
   analyzer: {
     enabled: boolean;
     pollIntervalMs: number;
@@ -72,8 +138,10 @@ export const DEFAULTS: Omit<AwlConfig, "logDir" | "sources"> & { logDir: string 
   enabled: true,
   logDir: ".cache/agent-work-logs",
   streamFile: "agent-work-stream.jsonl",
-  retention: { sessions: 100, streamDays: 30, errorsDays: 90 },
-  rotation: { maxSizeMb: 500 },
+  retention: { sessions: 100, streamDays: 30, errorsDays: 90, alertsDays: 365, sessionArchiveDays: 30, sessionIdleHours: 24 },
+  rotation: { maxSizeMb: 500, maxAgeHours: 24, gzipGraceMs: 2000, checkIntervalMs: 60_000 },
+  notify: { cooldownMinutes: 30, maxAttempts: 8, timeoutMs: 10_000 },
+  hooks: {},
   analyzer: { enabled: true, pollIntervalMs: 5000, errorLoopThreshold: 4, toolLoopThreshold: 10, providerErrorThreshold: 3 },
   reports: { weekly: true, day: 0, hour: 9 },
 };

@@ -37,6 +37,9 @@ export function readStateFile(path: string): AttemptState | undefined {
   }
 }
 
+/** The `ino` of a state whose session file retention has archived: the next file continues its sequence. */
+export const ARCHIVED_INO = 0;
+
 export function writeStateFile(path: string, st: AttemptState): void {
   const s: StateFile = { v: 1, size: st.size, ino: st.ino, next_seq: st.nextSeq, start_ms: st.startMs ?? null, torn: st.torn };
   // Written in place, not via rename: only the lock holder writes it, and a state file torn by a

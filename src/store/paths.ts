@@ -13,6 +13,8 @@ export interface LogPaths {
   /** Bookkeeping: per-attempt counters and locks, tail offsets, outbox, schedules. */
   state: string;
   attemptState: string;
+  /** One line per rotation (live name, inode, archive name): followers find every rotated file from it. */
+  rotations: string;
   reports: string;
 }
 
@@ -30,6 +32,7 @@ export function logPaths(dir: string, streamFile: string = DEFAULT_STREAM_FILE):
     archive: join(dir, "archive"),
     state,
     attemptState: join(state, "attempts"),
+    rotations: join(state, "rotations.jsonl"),
     reports: join(dir, ".cache", "reports"),
   };
 }

@@ -9,7 +9,7 @@ import {
   parseMetricsRecord,
   SCHEMA_VERSION,
 } from "../schema/index.js";
-import { type AttemptState, readStateFile, scanSessionTail, writeStateFile } from "./attempt-state.js";
+import { ARCHIVED_INO, type AttemptState, readStateFile, scanSessionTail, writeStateFile } from "./attempt-state.js";
 import { closeQuietly, endsTorn, ensureDir, openAppend, writeAll } from "./fs.js";
 import { FileLock, type LockOptions } from "./lock.js";
 import { attemptFileName, type LogPaths, logPaths } from "./paths.js";
@@ -284,7 +284,9 @@ export class LogWriter {
     let st = cur.st;
     if (st.ino !== ino || st.size !== size) {
       const saved = readStateFile(cur.statePath);
-      st = saved && saved.ino === ino && saved.size <= size ? saved : { size: 0, ino, nextSeq: 0, startMs: undefined, torn: false };
+      // ino 0: retention archived the attempt's file (store/retention.ts); a new file continues its sequence.
+      const continues = saved && (saved.ino === ino || (saved.ino === ARCHIVED_INO && size === 0)) && saved.size <= size;
+      st = continues ? saved : { size: 0, ino, nextSeq: 0, startMs: undefined, torn: false };
       if (st.size < size) st = scanSessionTail(cur.fd, size, st);
       st.ino = ino;
       cur.dirty = true;

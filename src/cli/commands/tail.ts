@@ -51,7 +51,9 @@ export function tailCommand(io: Io) {
     if (opts.follow) {
       ensureDir(config.logDir);
       if (opts.attemptId) ensureDir(paths.sessions);
-      await follow(file, { start: offset, pollMs: config.analyzer.pollIntervalMs, signal: io.signal, onLines: print });
+      // The stream is rotated (awl rotate): the journal lets tail -f read every rotated file.
+      const rotation = opts.attemptId ? undefined : { journal: paths.rotations, archiveDir: paths.archive };
+      await follow(file, { start: offset, pollMs: config.analyzer.pollIntervalMs, signal: io.signal, onLines: print, rotation });
     }
     if (skipped) io.stderr.write(`awl: ${file}: skipped ${skipped} invalid line${skipped === 1 ? "" : "s"}\n`);
   });
