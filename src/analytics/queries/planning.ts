@@ -29,8 +29,11 @@ export interface PlanningResult {
 export async function planning(db: Db, range: Range, opts: PlanningOptions): Promise<PlanningResult> {
   const w = whereSql(range, opts, SESSION_COLS);
   const issueList = `list_filter([${PLANNING_RULES.map((r) => `CASE WHEN ${ruleSql(r)} THEN '${r.id}' END`).join(", ")}], x -> x IS NOT NULL)`;
-  // Struggling: never succeeded, or needed many attempts, or changed executor on the way.
-  const struggling = opts.failedOnly ? "NOT succeeded" : `(NOT succeeded OR attempts >= ${TOO_MANY_ATTEMPTS} OR len(executors) >= 2)`;
+  // Failed: attempts failed and none succeeded (a task still running is neither). Struggling:
+  // any failed attempt, or many attempts, or a change of executor on the way.
+  const struggling = opts.failedOnly
+    ? "(NOT succeeded AND failures > 0)"
+    : `(failures > 0 OR attempts >= ${TOO_MANY_ATTEMPTS} OR len(executors) >= 2)`;
   const limit = Math.max(1, Math.floor(opts.limit ?? 50));
   const base = `WITH ${taskSql(w.sql)},
     p AS (SELECT *, ${issueList} AS issues FROM tasks_f WHERE ${struggling})`;
