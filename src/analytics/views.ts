@@ -1,4 +1,4 @@
-import { type ALERT_TYPES, EVENT_TYPES } from "../schema/vocabulary.js";
+import { type ActionStatus, type ALERT_TYPES, type AlertAction, EVENT_TYPES } from "../schema/vocabulary.js";
 import { sqlList, successMacroSql } from "./success.js";
 
 /**
@@ -139,6 +139,10 @@ FROM ${readSql(files, ALERT_COLUMNS)}`;
 const latest = (expr: string, as: string) => `arg_max(${expr}, ord) FILTER (WHERE ${expr} IS NOT NULL) AS ${as}`;
 
 export const LOOP_ALERTS = ["error_loop", "tool_loop"] as const satisfies readonly (typeof ALERT_TYPES)[number][];
+
+/** The actions that are interventions, and the status of one that ran: the KPI and the report count these. */
+export const INTERVENTION_ACTIONS = ["intervene", "autofix"] as const satisfies readonly AlertAction[];
+export const ACTION_OK = "ok" as const satisfies ActionStatus;
 
 export function viewsSql(): string[] {
   return [

@@ -6,6 +6,7 @@ import { analyzeCommand } from "./commands/analyze.js";
 import { emitCommand } from "./commands/emit.js";
 import { importCommand } from "./commands/import.js";
 import { outcomeCommand } from "./commands/outcome.js";
+import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
 import { sessionsCommand } from "./commands/sessions.js";
 import { sqlCommand } from "./commands/sql.js";
@@ -30,7 +31,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void = () =>
     })
     .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), analyzeCommand(io), sqlCommand(io)]) {
+  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), analyzeCommand(io), sqlCommand(io), reportCommand(io)]) {
     program.addCommand(configureTree(cmd, io));
   }
   return program;

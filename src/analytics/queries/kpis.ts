@@ -1,5 +1,7 @@
 import type { Db } from "../db.js";
 import { type Filters, type Range, SESSION_COLS, whereSql } from "../filters.js";
+import { sqlList } from "../success.js";
+import { ACTION_OK, INTERVENTION_ACTIONS } from "../views.js";
 import { type Rate, rateSql, takeRate } from "./executors.js";
 
 export interface KpiRow {
@@ -42,7 +44,7 @@ export async function kpis(db: Db, range: Range, opts: Filters): Promise<KpisRes
         coalesce(s.success, FALSE) OR coalesce(n.success, FALSE) AS helped,
         s.success IS NOT NULL OR n.success IS NOT NULL AS known
       FROM actions x LEFT JOIN sessions s ON s.attempt_id = x.attempt_id LEFT JOIN sessions n ON n.attempt_id = x.detail
-      WHERE x.action IN ('intervene', 'autofix') AND x.status = 'ok'),
+      WHERE x.action IN ${sqlList(INTERVENTION_ACTIONS)} AND x.status = '${ACTION_OK}'),
     iv AS (SELECT date_trunc('week', timestamp) AS week, count(*) FILTER (WHERE helped) AS k, count(*) FILTER (WHERE known) AS n
       FROM act WHERE ${wAct.sql} GROUP BY GROUPING SETS ((week), ())),
     s AS (SELECT * FROM sessions WHERE ${ws.sql}),
