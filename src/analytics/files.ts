@@ -6,6 +6,8 @@ import type { LogPaths } from "../store/paths.js";
 export interface SourceFiles {
   stem: string;
   files: string[];
+  /** The live file, when it exists (the last of `files`). */
+  live?: string;
 }
 
 function exists(path: string): boolean {
@@ -41,7 +43,10 @@ export function historyFiles(archiveDir: string, live: string): SourceFiles {
     if (!seen || n.endsWith(".gz")) byBase.set(base, n);
   }
   const files = [...byBase.keys()].sort().map((base) => join(archiveDir, byBase.get(base)!));
-  if (exists(live)) files.push(live);
+  if (exists(live)) {
+    files.push(live);
+    return { stem, files, live };
+  }
   return { stem, files };
 }
 

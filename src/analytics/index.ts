@@ -1,7 +1,8 @@
+import { join } from "node:path";
 import { StatementType } from "@duckdb/node-api";
 import type { AwlConfig } from "../config/index.js";
 import { logPaths } from "../store/paths.js";
-import { Db, type DbOptions, plain, type Row, type Skipped } from "./db.js";
+import { type CacheInfo, Db, type DbOptions, plain, type Row, type Skipped } from "./db.js";
 import { logSources } from "./files.js";
 import { AnalyticsInputError, type Filters, type Range, resolveRange } from "./filters.js";
 import { type BacklogOptions, type BacklogRow, backlog } from "./queries/backlog.js";
@@ -29,6 +30,7 @@ export interface Meta {
   /** Unreadable lines (torn, not JSON, not of the schema) skipped in each file family. */
   skipped: Skipped;
   files: { events: number; metrics: number; alerts: number };
+  cache: CacheInfo;
   generated_at: string;
 }
 
@@ -54,7 +56,9 @@ export interface Analytics {
   close(): void;
 }
 
-export interface OpenOptions extends DbOptions {
+export interface OpenOptions extends Omit<DbOptions, "cacheDir"> {
+  /** false: no Parquet cache under <log-dir>/.cache/analytics (everything parsed into memory). Default true. */
+  cache?: boolean;
   /** The clock for `--days` and `generated_at` (tests inject it). */
   now?: () => Date;
 }
@@ -67,15 +71,14 @@ export const VIEWS = ["events", "errors", "sessions", "metrics", "alerts", "acti
  */
 export async function openAnalytics(config: Pick<AwlConfig, "logDir" | "streamFile">, opts: OpenOptions = {}): Promise<Analytics> {
   const sources = logSources(logPaths(config.logDir, config.streamFile));
-  const db = await Db.open(sources, opts);
-  // Nothing a query runs may read or write files from here on: `awl sql` is read-only.
-  await db.conn.run("SET enable_external_access = false");
-  await db.conn.run("SET lock_configuration = true");
+  const cacheDir = opts.cache === false ? null : join(config.logDir, ".cache", "analytics");
+  const db = await Db.open(sources, { ...opts, cacheDir });
   const clock = opts.now ?? (() => new Date());
   const meta = (range: Range): Meta => ({
     range,
     skipped: db.skipped,
     files: { events: sources.events.files.length, metrics: sources.metrics.files.length, alerts: sources.alerts.files.length },
+    cache: db.cache,
     generated_at: clock().toISOString(),
   });
   const rangeOf = (f: Filters = {}) => resolveRange({ now: clock(), ...f });
@@ -116,6 +119,7 @@ export async function openAnalytics(config: Pick<AwlConfig, "logDir" | "streamFi
       if (stmt.statementType !== StatementType.SELECT) {
         throw new AnalyticsInputError("only read-only queries (SELECT, WITH … SELECT) are allowed");
       }
+      if (/sessions|tasks/i.test(query)) await db.materializeSessions();
       const reader = await stmt.runAndReadAll();
       return {
         columns: reader.columnNames(),

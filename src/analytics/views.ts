@@ -101,9 +101,13 @@ const tokenSum = (u: string) =>
   `coalesce(${u}.total_tokens, coalesce(${u}.input,0) + coalesce(${u}.output,0) + coalesce(${u}.cache_read,0) + coalesce(${u}.cache_creation,0) + coalesce(${u}.reasoning,0))`;
 
 /** The narrow events table: one row per line; unreadable lines are rows with `ok = false`. */
-export function loadEventsSql(files: readonly string[]): string {
+export function loadEventsSql(files: readonly string[], table = "_ev"): string {
+  return `CREATE OR REPLACE TEMP TABLE ${table} AS ${eventsSelectSql(files)}`;
+}
+
+export function eventsSelectSql(files: readonly string[]): string {
   const ts = utc("timestamp");
-  return `CREATE OR REPLACE TEMP TABLE _ev AS SELECT
+  return `SELECT
   ${ts} AS ts, attempt_id, session_id, task_id, task_title, project_id, executor, executor_variant, model,
   event_type, sequence_num, elapsed_ms, source,
   data.tool_name AS tool_name, data.tool_call_id AS tool_call_id, data.result AS tool_result,
@@ -175,10 +179,28 @@ export function viewsSql(): string[] {
     FROM _me WHERE ok GROUP BY attempt_id`,
     // One row per attempt, from the stream, completed by its merged metrics record; an attempt
     // known only from a metrics record (its events archived away or never recorded) is still a row.
-    `CREATE OR REPLACE TEMP VIEW sessions AS
-    WITH ev AS (
+    `CREATE OR REPLACE TEMP VIEW sessions_computed AS
+    WITH ev_all AS (
       SELECT attempt_id,
         min(ts) AS first_ts, max(ts) AS last_ts,
+        any_value(session_id) AS any_session_id, any_value(task_id) AS any_task_id,
+        any_value(executor) AS any_executor, any_value(model) AS any_model,
+        count(*) AS events,
+        count(*) FILTER (WHERE event_type = 'tool_call') AS ev_tool_calls,
+        count(*) FILTER (WHERE event_type = 'error') AS ev_errors,
+        count(*) FILTER (WHERE event_type = 'followup_sent') AS followups,
+        coalesce(sum(tokens), 0) AS ev_tokens,
+        max(elapsed_ms) AS max_elapsed_ms,
+        count(*) FILTER (WHERE event_type = 'tool_call' AND tool_call_id IS NULL) AS calls_without_id,
+        count(*) FILTER (WHERE event_type = 'tool_result' AND tool_call_id IS NULL) AS results_without_id,
+        -- Calls with an id that no result of the attempt answers: |calls ∪ results| - |results|, in one pass.
+        count(DISTINCT tool_call_id) FILTER (WHERE event_type IN ('tool_call', 'tool_result'))
+          - count(DISTINCT tool_call_id) FILTER (WHERE event_type = 'tool_result') AS unanswered_with_id
+      FROM events GROUP BY attempt_id
+    ),
+    -- Task metadata rides on session_start and session_end (SPEC §2): read it from those rows only.
+    ev_meta AS (
+      SELECT attempt_id,
         min(ts) FILTER (WHERE event_type = 'session_start') AS start_ts,
         max(ts) FILTER (WHERE event_type = 'session_end') AS end_ts,
         arg_max(completion_status, ts) FILTER (WHERE event_type = 'session_end') AS end_status,
@@ -193,20 +215,17 @@ export function viewsSql(): string[] {
         arg_min(executor_variant, sequence_num) FILTER (WHERE executor_variant IS NOT NULL) AS executor_variant,
         arg_min(model, sequence_num) FILTER (WHERE model IS NOT NULL) AS model,
         arg_min(prompt_type, sequence_num) FILTER (WHERE event_type = 'session_start') AS prompt_type,
-        arg_min(followup_reason, sequence_num) FILTER (WHERE event_type = 'session_start') AS followup_reason,
-        count(*) AS events,
-        count(*) FILTER (WHERE event_type = 'tool_call') AS ev_tool_calls,
-        count(*) FILTER (WHERE event_type = 'error') AS ev_errors,
-        count(*) FILTER (WHERE event_type = 'followup_sent') AS followups,
-        coalesce(sum(tokens), 0) AS ev_tokens,
-        max(elapsed_ms) AS max_elapsed_ms,
-        count(*) FILTER (WHERE event_type = 'tool_call' AND tool_call_id IS NULL) AS calls_without_id,
-        count(*) FILTER (WHERE event_type = 'tool_result' AND tool_call_id IS NULL) AS results_without_id
-      FROM events GROUP BY attempt_id
+        arg_min(followup_reason, sequence_num) FILTER (WHERE event_type = 'session_start') AS followup_reason
+      FROM events WHERE event_type IN ('session_start', 'session_end') GROUP BY attempt_id
     ),
-    calls AS (SELECT DISTINCT attempt_id, tool_call_id FROM events WHERE event_type = 'tool_call' AND tool_call_id IS NOT NULL),
-    results AS (SELECT DISTINCT attempt_id, tool_call_id FROM events WHERE event_type = 'tool_result' AND tool_call_id IS NOT NULL),
-    unpaired AS (SELECT attempt_id, count(*) AS n FROM calls ANTI JOIN results USING (attempt_id, tool_call_id) GROUP BY attempt_id),
+    ev AS (
+      SELECT a.attempt_id, a.first_ts, a.last_ts, m.start_ts, m.end_ts, m.end_status, m.end_tokens, m.end_cost_usd, m.end_duration_ms,
+        coalesce(m.session_id, a.any_session_id) AS session_id, coalesce(m.task_id, a.any_task_id) AS task_id, m.task_title, m.project_id,
+        coalesce(m.executor, a.any_executor) AS executor, m.executor_variant, coalesce(m.model, a.any_model) AS model,
+        m.prompt_type, m.followup_reason, a.events, a.ev_tool_calls, a.ev_errors, a.followups, a.ev_tokens, a.max_elapsed_ms,
+        a.calls_without_id, a.results_without_id, a.unanswered_with_id
+      FROM ev_all a LEFT JOIN ev_meta m USING (attempt_id)
+    ),
     joined AS (
       SELECT coalesce(ev.attempt_id, m.attempt_id) AS attempt_id,
         coalesce(ev.session_id, m.session_id) AS session_id,
@@ -233,10 +252,9 @@ export function viewsSql(): string[] {
         ev.start_ts IS NOT NULL AS has_start,
         ev.end_ts IS NOT NULL AS has_end,
         m.attempt_id IS NOT NULL AS has_metrics,
-        coalesce(unpaired.n, 0) + greatest(coalesce(ev.calls_without_id, 0) - coalesce(ev.results_without_id, 0), 0) AS unpaired_tool_calls,
+        coalesce(ev.unanswered_with_id, 0) + greatest(coalesce(ev.calls_without_id, 0) - coalesce(ev.results_without_id, 0), 0) AS unpaired_tool_calls,
         m.pr_merged, m.test_passed, m.build_passed
       FROM ev FULL OUTER JOIN metrics m ON ev.attempt_id = m.attempt_id
-      LEFT JOIN unpaired ON unpaired.attempt_id = ev.attempt_id
     )
     SELECT *,
       row_number() OVER (PARTITION BY task_key ORDER BY started_at, attempt_id) AS attempt_no,
@@ -245,12 +263,22 @@ export function viewsSql(): string[] {
         ELSE success AND followups = 0 AND row_number() OVER (PARTITION BY task_key ORDER BY started_at, attempt_id) = 1 END AS first_shot,
       has_start AND has_end AND has_metrics AND unpaired_tool_calls = 0 AS complete_log
     FROM joined`,
+    // Until a query needs sessions (and the table below is made once), the view computes them.
+    "CREATE OR REPLACE TEMP VIEW sessions AS SELECT * FROM sessions_computed",
+    // What an error row needs of its attempt, from the events that carry task metadata only (cheap).
+    `CREATE OR REPLACE TEMP VIEW attempt_meta AS
+    SELECT attempt_id, arg_min(task_id, sequence_num) FILTER (WHERE task_id IS NOT NULL) AS task_id,
+      arg_min(project_id, sequence_num) FILTER (WHERE project_id IS NOT NULL) AS project_id,
+      arg_min(executor, sequence_num) FILTER (WHERE executor IS NOT NULL) AS executor,
+      arg_min(model, sequence_num) FILTER (WHERE model IS NOT NULL) AS model
+    FROM events WHERE event_type IN ('session_start', 'session_end') GROUP BY attempt_id`,
     `CREATE OR REPLACE TEMP VIEW errors AS
-    SELECT e.ts, e.attempt_id, e.session_id, coalesce(e.task_id, s.task_id) AS task_id, s.task_key,
-      s.project_id, coalesce(e.executor, s.executor) AS executor, coalesce(e.model, s.model) AS model,
+    SELECT e.ts, e.attempt_id, e.session_id, coalesce(e.task_id, s.task_id) AS task_id,
+      coalesce(e.task_id, s.task_id, e.attempt_id) AS task_key,
+      coalesce(e.project_id, s.project_id) AS project_id, coalesce(e.executor, s.executor) AS executor, coalesce(e.model, s.model) AS model,
       coalesce(e.error_fingerprint, 'unknown') AS fingerprint, coalesce(e.error_category, 'unknown') AS category,
       e.error_source AS source, e.tool_name, e.error_message AS message, e.sequence_num
-    FROM events e LEFT JOIN sessions s USING (attempt_id) WHERE e.event_type = 'error'`,
+    FROM events e LEFT JOIN attempt_meta s USING (attempt_id) WHERE e.event_type = 'error'`,
     `CREATE OR REPLACE TEMP VIEW alerts AS
     SELECT alert_id, type, severity, ts AS timestamp, attempt_id, session_id, task_id, project_id, executor, model,
       occurrences, first_ts AS first_seen, last_ts AS last_seen, recommendation, message, error_fingerprint,

@@ -4,7 +4,6 @@ import { ms, num, rate, usd } from "../analytics/render.js";
 import { signedPts } from "./text.js";
 import type { WeeklyReport } from "./weekly.js";
 
-const meta = { range: { since: null, until: null }, skipped: { events: 0, metrics: 0, alerts: 0 }, files: { events: 0, metrics: 0, alerts: 0 }, generated_at: "" };
 
 /** The report's tables (Markdown and HTML print the same ones). */
 export function weeklyMarkdownSections(r: WeeklyReport): Section[] {
@@ -25,10 +24,10 @@ export function weeklyMarkdownSections(r: WeeklyReport): Section[] {
         ["alerts", num(t.alerts), num(p.alerts)],
       ],
     },
-    ...timeseriesSections({ bucket: "day", rows: r.daily, meta }).map((s) => ({ ...s, title: "Per day" })),
-    ...errorsSections({ clusters: r.top_errors, total: t.errors, meta }).map((s) => ({ ...s, title: "Top errors" })),
-    ...executorsSections({ executors: r.executors, meta }).map((s) => ({ ...s, title: "Executors" })),
-    ...planningSections({ ...r.planning, meta }),
+    ...timeseriesSections({ bucket: "day", rows: r.daily, meta: r.meta }).map((s) => ({ ...s, title: "Per day" })),
+    ...errorsSections({ clusters: r.top_errors, total: t.errors, meta: r.meta }).map((s) => ({ ...s, title: "Top errors" })),
+    ...executorsSections({ executors: r.executors, meta: r.meta }).map((s) => ({ ...s, title: "Executors" })),
+    ...planningSections({ ...r.planning, meta: r.meta }),
     {
       title: "Alerts and interventions",
       columns: ["TYPE", "ALERTS", "INTERVENTIONS", "HELPED"],

@@ -52,6 +52,7 @@ export function taskSql(where: string): string {
 }
 
 export async function backlog(db: Db, range: Range, opts: BacklogOptions): Promise<BacklogRow[]> {
+  await db.materializeSessions();
   const w = whereSql(range, opts, SESSION_COLS);
   const limit = Math.max(1, Math.floor(opts.limit ?? 20));
   return db.all<BacklogRow>(

@@ -19,6 +19,7 @@ export interface ErrorCluster {
   first_seen: string;
   last_seen: string;
   sample_message: string | null;
+  total?: number;
 }
 
 export interface ErrorCrossTab {
@@ -34,11 +35,13 @@ export async function errorClusters(db: Db, range: Range, opts: ErrorsOptions): 
       count(DISTINCT attempt_id)::INTEGER AS attempts,
       list_sort(list_distinct(list(category))) AS categories,
       list_sort(list_distinct(list(executor) FILTER (WHERE executor IS NOT NULL))) AS executors,
-      min(ts) AS first_seen, max(ts) AS last_seen, arg_min(message, ts) AS sample_message
+      min(ts) AS first_seen, max(ts) AS last_seen, arg_min(message, ts) AS sample_message,
+      (sum(count(*)) OVER ())::INTEGER AS total
     FROM errors WHERE ${w.sql} GROUP BY fingerprint ORDER BY count DESC, fingerprint LIMIT ${limit}`,
     w.params,
   );
-  const [tot] = await db.all<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM errors WHERE ${w.sql}`, w.params);
+  const total = clusters[0]?.total ?? 0;
+  for (const c of clusters) delete c.total;
   let by: ErrorCrossTab | undefined;
   if (opts.by) {
     const col = { executor: "executor", model: "model", category: "category" }[opts.by];
@@ -49,5 +52,5 @@ export async function errorClusters(db: Db, range: Range, opts: ErrorsOptions): 
     );
     by = { dimension: opts.by, rows };
   }
-  return { clusters, total: tot?.n ?? 0, ...(by ? { by } : {}) };
+  return { clusters, total, ...(by ? { by } : {}) };
 }

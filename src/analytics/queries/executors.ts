@@ -43,6 +43,7 @@ export function takeRate(row: Record<string, unknown>, prefix: string): Rate {
 }
 
 export async function executorComparison(db: Db, range: Range, opts: Filters): Promise<ExecutorRow[]> {
+  await db.materializeSessions();
   const w = whereSql(range, opts, SESSION_COLS);
   const rows = await db.all<Record<string, unknown>>(
     `WITH s AS (SELECT *, coalesce(executor, '(unknown)') AS ex FROM sessions WHERE ${w.sql}),

@@ -28,6 +28,7 @@ export interface KpisResult {
  * - waste: tokens a session used after its first loop alert's trigger event, and that share of its cost.
  */
 export async function kpis(db: Db, range: Range, opts: Filters): Promise<KpisResult> {
+  await db.materializeSessions();
   const ws = whereSql(range, opts, SESSION_COLS);
   const wAlert = whereSql(range, opts, { time: "trigger_ts", executor: "executor", model: "model", project: "project_id" });
   const wAct = whereSql(range, opts, { time: "timestamp", executor: "executor", model: "model", project: "project_id" });

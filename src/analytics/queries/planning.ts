@@ -27,6 +27,7 @@ export interface PlanningResult {
 }
 
 export async function planning(db: Db, range: Range, opts: PlanningOptions): Promise<PlanningResult> {
+  await db.materializeSessions();
   const w = whereSql(range, opts, SESSION_COLS);
   const issueList = `list_filter([${PLANNING_RULES.map((r) => `CASE WHEN ${ruleSql(r)} THEN '${r.id}' END`).join(", ")}], x -> x IS NOT NULL)`;
   // Failed: attempts failed and none succeeded (a task still running is neither). Struggling:

@@ -18,6 +18,7 @@ export interface PromptsResult {
 }
 
 export async function prompts(db: Db, range: Range, opts: Filters): Promise<PromptsResult> {
+  await db.materializeSessions();
   const w = whereSql(range, opts, SESSION_COLS);
   const rows = await db.all<Record<string, unknown>>(
     `SELECT coalesce(prompt_type, '(none)') AS prompt_type, coalesce(followup_reason, '(none)') AS followup_reason,

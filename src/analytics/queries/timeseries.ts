@@ -23,6 +23,7 @@ export interface TimeseriesRow {
 
 /** Sessions count in the bucket they started in, errors and alerts in the bucket they happened in. Weeks start on Monday (ISO). */
 export async function timeseries(db: Db, range: Range, opts: TimeseriesOptions): Promise<TimeseriesRow[]> {
+  await db.materializeSessions();
   const bucket = opts.bucket ?? "day";
   if (!(BUCKETS as readonly string[]).includes(bucket)) throw new Error(`bucket must be one of ${BUCKETS.join(", ")}`);
   const ws = whereSql(range, opts, SESSION_COLS);
