@@ -51,7 +51,7 @@ function jq(which: keyof typeof JQ): Run {
   return timed("sh", ["-c", `cd '${h.dir}' && ${stream} | /usr/bin/jq -c -n '${JQ[which]}'`]);
 }
 
-const awl = (which: string) => timed(process.execPath, [AWL, "analyze", which, "--json", "--limit", "100000", "--log-dir", h.dir]);
+const awl = (which: string) => timed(process.execPath, [AWL, "analyze", which, "--json", ...(which === "errors" ? ["--limit", "100000"] : []), "--log-dir", h.dir]);
 
 rmSync(join(h.dir, ".cache"), { recursive: true, force: true });
 const cold = awl("errors");

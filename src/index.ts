@@ -16,3 +16,34 @@ export { type LogPaths, attemptFileName, logPaths, sessionFile } from "./store/p
 export { acceptEvent, acceptMetrics, describeSkips, forEachEvent, type ReadStats, readRecords } from "./store/reader.js";
 export { SessionIndex, type SessionSummary } from "./store/sessions.js";
 export { LogWriter, type WriterOptions } from "./store/writer.js";
+
+export type {
+  Analytics,
+  AnalyticsConfig,
+  BacklogRow,
+  ErrorCluster,
+  ExecutorRow,
+  Filters,
+  KpisResult,
+  Meta,
+  OpenOptions,
+  PlanningResult,
+  PromptsResult,
+  Rate,
+  SqlResult,
+  TimeseriesRow,
+} from "./analytics/index.js";
+export type { WeeklyReport } from "./report/index.js";
+
+/**
+ * Opens a log directory's whole history (live files and archives) for analytics in DuckDB:
+ * `const a = await analyze({ logDir }); await a.executors({ days: 30 }); a.close()`.
+ * DuckDB loads only when this is called, so recording stays light.
+ */
+export async function analyze(
+  config: import("./analytics/index.js").AnalyticsConfig,
+  opts?: import("./analytics/index.js").OpenOptions,
+): Promise<import("./analytics/index.js").Analytics> {
+  const { openAnalytics } = await import("./analytics/index.js");
+  return openAnalytics(config, opts);
+}

@@ -118,13 +118,15 @@ export class Db {
   }
 
   private sessionsReady = false;
+  /** false: every query computes only the session columns it uses (one query per process, as `awl analyze`). */
+  reuseSessions = true;
 
   /**
    * Computes the sessions once and keeps them as a table: every later query (a report runs
    * dozens) reads the table instead of aggregating the events again.
    */
   async materializeSessions(): Promise<void> {
-    if (this.sessionsReady) return;
+    if (this.sessionsReady || !this.reuseSessions) return;
     await this.conn.run("CREATE OR REPLACE TEMP TABLE _sessions AS SELECT * FROM sessions_computed");
     await this.conn.run("CREATE OR REPLACE TEMP VIEW sessions AS SELECT * FROM _sessions");
     this.sessionsReady = true;

@@ -59,9 +59,18 @@ export interface Analytics {
 export interface OpenOptions extends Omit<DbOptions, "cacheDir"> {
   /** false: no Parquet cache under <log-dir>/.cache/analytics (everything parsed into memory). Default true. */
   cache?: boolean;
+  /**
+   * true (default): the first query that needs sessions computes them all once and later queries
+   * reuse them (a report, a server). false: each query computes only the columns it reads, which
+   * is faster for a single question (`awl analyze`).
+   */
+  reuseSessions?: boolean;
   /** The clock for `--days` and `generated_at` (tests inject it). */
   now?: () => Date;
 }
+
+/** Where the history is: a log directory (and the stream's file name, if not the default). `AwlConfig` fits. */
+export type AnalyticsConfig = Pick<AwlConfig, "logDir"> & Partial<Pick<AwlConfig, "streamFile">>;
 
 export const VIEWS = ["events", "errors", "sessions", "metrics", "alerts", "actions", "tasks"] as const;
 
@@ -69,10 +78,11 @@ export const VIEWS = ["events", "errors", "sessions", "metrics", "alerts", "acti
  * Opens the log directory's whole history (live files and archives) in DuckDB. The history is
  * read once here; every query after that works on it. Close it when done.
  */
-export async function openAnalytics(config: Pick<AwlConfig, "logDir" | "streamFile">, opts: OpenOptions = {}): Promise<Analytics> {
+export async function openAnalytics(config: AnalyticsConfig, opts: OpenOptions = {}): Promise<Analytics> {
   const sources = logSources(logPaths(config.logDir, config.streamFile));
   const cacheDir = opts.cache === false ? null : join(config.logDir, ".cache", "analytics");
   const db = await Db.open(sources, { ...opts, cacheDir });
+  db.reuseSessions = opts.reuseSessions ?? true;
   const clock = opts.now ?? (() => new Date());
   const meta = (range: Range): Meta => ({
     range,

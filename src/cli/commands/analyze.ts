@@ -46,7 +46,7 @@ async function answer<T extends { meta: { skipped: { events: number; metrics: nu
 ): Promise<void> {
   const config = configFor(io, o);
   const { openAnalytics, AnalyticsInputError } = await import("../../analytics/index.js");
-  const a = await openAnalytics(config);
+  const a = await openAnalytics(config, { reuseSessions: false });
   try {
     const r = await ask(a).catch((err: unknown) => {
       throw err instanceof AnalyticsInputError ? new UsageError(err.message) : err;
