@@ -10,6 +10,7 @@ const tmp = useTmpDir("awl-analyze-real-");
 // Copies of the real transcripts of ../shared/fixtures/real (see test/fixtures/real/*/SOURCES.md).
 const FIX = join(import.meta.dirname, "..", "fixtures", "real");
 
+// biome-ignore lint/suspicious/noExplicitAny: the agents' own JSON, read field by field as each agent writes it
 type J = Record<string, any>;
 const lines = (p: string): J[] =>
   readFileSync(p, "utf8")
