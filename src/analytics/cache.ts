@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, createReadStream, createWriteStream, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -113,6 +113,7 @@ export async function updateEventCache(
   const copy = async (sources: readonly string[], target: string) => {
     const tmp = `${target}.tmp`;
     await conn.run(`COPY (${selectSql(sources)}) TO ${sqlStr(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    chmodSync(tmp, 0o600); // like every file awl writes: the rows hold what the logs hold
     renameSync(tmp, target);
   };
 
