@@ -80,7 +80,8 @@ export const VIEWS = ["events", "errors", "sessions", "metrics", "alerts", "acti
  */
 export async function openAnalytics(config: AnalyticsConfig, opts: OpenOptions = {}): Promise<Analytics> {
   const sources = logSources(logPaths(config.logDir, config.streamFile));
-  const cacheDir = opts.cache === false ? null : join(config.logDir, ".cache", "analytics");
+  // No cache for a history without events (nor a log directory that is not there: a typo must not create one).
+  const cacheDir = opts.cache === false || sources.events.files.length === 0 ? null : join(config.logDir, ".cache", "analytics");
   const db = await Db.open(sources, { ...opts, cacheDir });
   db.reuseSessions = opts.reuseSessions ?? true;
   const clock = opts.now ?? (() => new Date());

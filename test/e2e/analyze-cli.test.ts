@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { awl } from "../helpers/awl.js";
 import { writeHandHistory } from "../helpers/hand-history.js";
@@ -62,5 +64,10 @@ describe("awl analyze / awl sql", () => {
     const e = await awl(["analyze", "kpis", "--json", "--log-dir", empty]);
     expect(e.code).toBe(0);
     expect(JSON.parse(e.stdout.toString()).overall.coverage).toEqual({ k: 0, n: 0, rate: null, ci_low: null, ci_high: null });
+    const missing = join(empty, "no-such-dir");
+    const m = await awl(["analyze", "errors", "--json", "--log-dir", missing]);
+    expect(m.code).toBe(0);
+    expect(JSON.parse(m.stdout.toString()).total).toBe(0);
+    expect(existsSync(missing)).toBe(false);
   });
 });
