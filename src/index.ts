@@ -26,3 +26,34 @@ export { routeAlert } from "./monitor/notify/route.js";
 export { sendTelegramMessage, type TelegramTarget } from "./monitor/notify/telegram.js";
 export { sendWebhook, signBody, type WebhookTarget } from "./monitor/notify/webhook.js";
 export { dueAt, nextWeeklySlot, previousWeeklySlot, runScheduler, type SchedulerOptions } from "./monitor/schedule.js";
+
+export type {
+  Analytics,
+  AnalyticsConfig,
+  BacklogRow,
+  ErrorCluster,
+  ExecutorRow,
+  Filters,
+  KpisResult,
+  Meta,
+  OpenOptions,
+  PlanningResult,
+  PromptsResult,
+  Rate,
+  SqlResult,
+  TimeseriesRow,
+} from "./analytics/index.js";
+export type { WeeklyReport } from "./report/index.js";
+
+/**
+ * Opens a log directory's whole history (live files and archives) for analytics in DuckDB:
+ * `const a = await analyze({ logDir }); await a.executors({ days: 30 }); a.close()`.
+ * DuckDB loads only when this is called, so recording stays light.
+ */
+export async function analyze(
+  config: import("./analytics/index.js").AnalyticsConfig,
+  opts?: import("./analytics/index.js").OpenOptions,
+): Promise<import("./analytics/index.js").Analytics> {
+  const { openAnalytics } = await import("./analytics/index.js");
+  return openAnalytics(config, opts);
+}

@@ -2,12 +2,15 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ConfigError } from "../config/index.js";
 import { ValidationError } from "../schema/index.js";
+import { analyzeCommand } from "./commands/analyze.js";
 import { emitCommand } from "./commands/emit.js";
 import { importCommand } from "./commands/import.js";
 import { outcomeCommand } from "./commands/outcome.js";
 import { rotateCommand } from "./commands/rotate.js";
+import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
 import { sessionsCommand } from "./commands/sessions.js";
+import { sqlCommand } from "./commands/sql.js";
 import { tailCommand } from "./commands/tail.js";
 import { defaultIo, type Io } from "./context.js";
 import { EXIT, UsageError } from "./errors.js";
@@ -29,14 +32,20 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void = () =>
     })
     .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), rotateCommand(io)]) {
-    program.addCommand(cmd.exitOverride().configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s.startsWith("error:") ? `awl: ${s.slice(7)}` : s),
-    }));
+  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), analyzeCommand(io), sqlCommand(io), reportCommand(io), rotateCommand(io)]) {
+    program.addCommand(configureTree(cmd, io));
   }
   return program;
+}
+
+/** Exit override and awl's error output on a command and its subcommands (`analyze errors`, `report weekly`). */
+function configureTree<C extends { commands: readonly unknown[]; exitOverride(): C; configureOutput(o: object): C }>(cmd: C, io: Io): C {
+  for (const sub of cmd.commands) configureTree(sub as C, io);
+  return cmd.exitOverride().configureOutput({
+    writeOut: (s: string) => io.stdout.write(s),
+    writeErr: (s: string) => io.stderr.write(s),
+    outputError: (s: string, write: (s: string) => void) => write(s.startsWith("error:") ? `awl: ${s.slice(7)}` : s),
+  });
 }
 
 /** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
