@@ -64,7 +64,7 @@ export async function importPaths(opts: ImportOptions): Promise<ImportSummary> {
   try {
     if (stdinUsed && opts.stdin) {
       const text = await readStreamText(opts.stdin);
-      await importText("-", text.split("\n"), undefined, writer, summary);
+      await importText("-", text.split("\n"), undefined, writer, summary, new Date((opts.now ?? Date.now)()).toISOString());
     }
     for (const [i, file] of files.entries()) {
       bytes += sizeOf(file);
@@ -128,7 +128,7 @@ async function importFile(path: string, stateDir: string, writer: LogWriter, sum
   const { lines, torn, oversized } = whole ? splitWhole(whole.toString("utf8")) : await readStreamed(path);
   if (torn) add(summary.skipped_lines, "torn last line", torn);
   if (oversized) add(summary.skipped_lines, "oversized line", oversized);
-  const ok = await importText(path, lines, path.endsWith(".json") ? () => readFileSync(path, "utf8") : undefined, writer, summary);
+  const ok = await importText(path, lines, path.endsWith(".json") ? () => readFileSync(path, "utf8") : undefined, writer, summary, st.mtime.toISOString());
   if (ok) writeFileAtomic(statePath, JSON.stringify({ size: st.size, mtimeMs: st.mtimeMs, head: headHash(head) } satisfies FileState));
 }
 
@@ -139,6 +139,8 @@ async function importText(
   wholeText: (() => string) | undefined,
   writer: LogWriter,
   summary: ImportSummary,
+  /** When the source names no time at all (Codex's `exec --json` prints none): the file's last write, or now for stdin. */
+  untimedAt: string,
 ): Promise<boolean> {
   const first = lines.find((l) => l.trim() !== "");
   let parsed: { adapter: Adapter; format: SourceFormat; events: Captured[]; facts: SessionFacts } | undefined;
@@ -177,7 +179,7 @@ async function importText(
     model: facts.model,
   });
   const startAt = facts.started_at ?? events.find((e) => e.timestamp)?.timestamp;
-  const fallbackAt = startAt ?? new Date(0).toISOString();
+  const fallbackAt = startAt ?? untimedAt;
   if (!existing.started) {
     recorder.start(
       { ...(facts.prompt ? { prompt: facts.prompt } : {}), prompt_type: "initial", ...(facts.cwd ? { cwd: facts.cwd } : {}), import_format: format, agent_version: facts.agent_version },
@@ -209,6 +211,22 @@ async function importText(
   }
   recorder.events(batch);
   summary.events += batch.length;
+  if (existing.ended && facts.total_usage && facts.total_usage.total_tokens !== existing.endTotalTokens) {
+    // The session was recorded from a source without the agent's own totals (Gemini CLI's session
+    // file leaves out its router model's tokens; its stream's result counts them): the later
+    // metrics record supersedes the first one's figures.
+    let cost = facts.cost_usd;
+    const estimated = cost === undefined;
+    cost ??= estimateCost(facts.model, facts.total_usage);
+    recorder.metrics({
+      timestamp: facts.ended_at ?? lastAt,
+      metrics: {
+        usage: facts.total_usage,
+        total_tokens: facts.total_usage.total_tokens,
+        ...(cost !== undefined ? { cost_usd: cost, cost_estimated: estimated } : {}),
+      },
+    });
+  }
   if (!existing.ended) {
     const total = facts.total_usage ?? usage;
     let cost = facts.cost_usd;
@@ -273,6 +291,8 @@ async function readStreamed(path: string): Promise<ReadResult> {
 interface Existing {
   started: boolean;
   ended: boolean;
+  /** `session_end.data.total_tokens` as recorded. */
+  endTotalTokens?: number;
   keys: Set<string>;
   formats: Set<string>;
   failedCalls: Set<string>;
@@ -290,7 +310,10 @@ async function existingAttempt(writer: LogWriter, attemptId: string): Promise<Ex
       e.started = true;
       if (d.import_format) e.formats.add(d.import_format);
     }
-    if (ev.event_type === "session_end") e.ended = true;
+    if (ev.event_type === "session_end") {
+      e.ended = true;
+      e.endTotalTokens = (ev.data as { total_tokens?: number }).total_tokens;
+    }
     if (d.record_id) e.keys.add(d.record_id);
     if ((ev.event_type === "error" || d.result === "error") && d.tool_call_id) e.failedCalls.add(d.tool_call_id);
   });

@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AwlEvent } from "../../src/schema/index.js";
@@ -59,6 +59,22 @@ describe("awl import", () => {
     const calls = evs.filter((e) => e.event_type === "tool_call").map((e) => (e.data as { tool_call_id: string }).tool_call_id);
     expect(new Set(calls).size).toBe(calls.length);
     expect(evs.filter((e) => e.event_type === "session_end")).toHaveLength(1);
+    // The session file leaves out the router model's tokens; the stream's result counts them
+    // (35 252 in the transcript's result.stats): a later metrics record carries the agent's total.
+    const metrics = readFileSync(logPaths(dir).metrics, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(metrics.map((m) => m.metrics.total_tokens)).toEqual([34438, 35252]);
+  });
+
+  it("dates a stream that names no time (Codex exec --json) by the file's last write, not 1970", async () => {
+    const dir = tmp();
+    const src = tmp();
+    const file = join(src, "codex-run.jsonl");
+    copyFileSync(join(FIX, "codex", "success.stdout.jsonl"), file);
+    const at = new Date("2026-11-20T08:30:00.000Z");
+    utimesSync(file, at, at);
+    await awl(["import", "--log-dir", dir, "--json", file]);
+    const times = new Set(events(dir).map((e) => e.timestamp));
+    expect([...times]).toEqual([at.toISOString()]);
   });
 
   it("reports unreadable, binary and foreign files and half-written last lines, and goes on", async () => {
