@@ -3,7 +3,13 @@
  * how its text is parsed, and what it does. This table is the documentation: the README
  * and `awl config` print it.
  */
-export type EnvKind = { kind: "bool" } | { kind: "int"; min: number; max?: number } | { kind: "path" } | { kind: "filename" };
+export type EnvKind =
+  | { kind: "bool" }
+  | { kind: "int"; min: number; max?: number }
+  | { kind: "path" }
+  | { kind: "filename" }
+  /** A credential: never echoed back in an error. */
+  | { kind: "secret"; minLength: number };
 
 export interface EnvVar {
   name: string;
@@ -27,6 +33,8 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "AGENT_ANALYTICS_WEEKLY_REPORT", path: "reports.weekly", type: { kind: "bool" }, effect: "false keeps awl monitor from writing the weekly report" },
   { name: "AGENT_ANALYTICS_REPORT_DAY", path: "reports.day", type: { kind: "int", min: 0, max: 6 }, effect: "weekday of the weekly report, 0 = Sunday" },
   { name: "AGENT_ANALYTICS_REPORT_HOUR", path: "reports.hour", type: { kind: "int", min: 0, max: 23 }, effect: "hour (local time) of the weekly report" },
+  { name: "AWL_SERVE_PORT", path: "serve.port", type: { kind: "int", min: 0, max: 65535 }, effect: "port of awl serve (default 7777; 0 = any free port)" },
+  { name: "AWL_SERVE_TOKEN", path: "serve.token", type: { kind: "secret", minLength: 16 }, effect: "bearer token awl serve requires on its API; required to bind to a non-loopback address" },
 ];
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
@@ -42,6 +50,8 @@ export function describeKind(t: EnvKind): string {
       return "a directory path";
     case "filename":
       return "a plain file name (letters, digits, . _ -), no directory";
+    case "secret":
+      return `a token of at least ${t.minLength} characters without spaces`;
   }
 }
 
@@ -49,7 +59,8 @@ export function describeKind(t: EnvKind): string {
 export function parseEnvValue(v: EnvVar, raw: string, origin: string): boolean | number | string {
   const text = raw.trim();
   const fail = (): never => {
-    throw new ConfigError(`${v.name}=${JSON.stringify(raw)} (${origin}): expected ${describeKind(v.type)}`);
+    const shown = v.type.kind === "secret" ? "(value not shown)" : JSON.stringify(raw);
+    throw new ConfigError(`${v.name}=${shown} (${origin}): expected ${describeKind(v.type)}`);
   };
   switch (v.type.kind) {
     case "bool": {
@@ -69,6 +80,9 @@ export function parseEnvValue(v: EnvVar, raw: string, origin: string): boolean |
       return text;
     case "filename":
       if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(text)) return fail();
+      return text;
+    case "secret":
+      if (text.length < v.type.minLength || /\s/.test(text)) return fail();
       return text;
   }
 }
