@@ -135,11 +135,11 @@ describe("GET /api/sessions/{id}", () => {
     mkdirSync(join(dir, "agent-sessions"), { recursive: true });
     writeFileSync(join(dir, "secret.jsonl"), "{}\n");
     const a = await app({ logDir: dir });
-    for (const id of ["nope", "..%2Fsecret", "..%2F..%2Fetc%2Fpasswd", "%2E%2E"]) {
+    for (const id of ["nope", "..%2Fsecret", "..%2F..%2Fetc%2Fpasswd", "%2E%2E%2Fsecret", "a%00b"]) {
       for (const suffix of ["", "/transcript", "/stream"]) {
         const r = await get(a, `/api/sessions/${id}${suffix}`);
         expect(r.status, `${id}${suffix}`).toBe(404);
-        expect(r.body.error).toMatch(/^unknown session|^no such endpoint/); // %2E%2E is normalized away by URL parsing
+        expect(r.body.error).toMatch(/^unknown session/);
       }
     }
   });
