@@ -272,7 +272,13 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
         },
       };
       try {
-        unsubscribe = await feeds.subscribe(file, after ?? -1, client, closing.signal);
+        const sub = await feeds.subscribe(file, after ?? -1, client, closing.signal);
+        unsubscribe = sub.unsubscribe;
+        // Resumed after the session's end: nothing more will come.
+        if (sub.last?.event_type === "session_end" && !ch.isClosed) {
+          ch.write(sseMessage("{}", undefined, "end"));
+          ch.close();
+        }
       } catch (err) {
         ch.write(sseMessage(JSON.stringify({ error: (err as Error).message }), undefined, "error"));
         ch.close();

@@ -74,18 +74,20 @@ export class SessionFeeds {
   /**
    * Subscribes to the session file `file`: sends every event after `afterSeq` already
    * written (in pages, so a long session streams without being held whole), then live
-   * ones. Returns the unsubscribe function.
+   * ones. Returns the unsubscribe function and the last event the file held (whether sent or not).
    */
-  async subscribe(file: string, afterSeq: number, client: FeedClient, signal?: AbortSignal): Promise<() => void> {
+  async subscribe(file: string, afterSeq: number, client: FeedClient, signal?: AbortSignal): Promise<{ unsubscribe: () => void; last: AwlEvent | undefined }> {
     const sub = new Subscriber(client, afterSeq);
     const feed = await this.feedFor(file);
     feed.clients.add(sub);
     const unsubscribe = () => this.leave(file, sub);
+    let last: AwlEvent | undefined;
     try {
       let cursor = 0;
       for (;;) {
         if (signal?.aborted) break;
-        const page = await readTranscriptPage(file, { cursor, limit: 2000, afterSeq: sub.lastSeq });
+        const page = await readTranscriptPage(file, { cursor, limit: 2000 });
+        last = page.events.at(-1) ?? last;
         sub.pass(page.events);
         cursor = page.next_cursor;
         if (page.done) break;
@@ -95,7 +97,7 @@ export class SessionFeeds {
       throw err;
     }
     sub.goLive();
-    return unsubscribe;
+    return { unsubscribe, last };
   }
 
   async close(): Promise<void> {

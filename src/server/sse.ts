@@ -21,6 +21,8 @@ export class SseChannel {
   private chain: Promise<unknown> = Promise.resolve();
   private buffered = 0;
   private closed = false;
+  /** The client is gone: queued writes are dropped. */
+  private aborted = false;
   private readonly timer: NodeJS.Timeout;
   private finish!: () => void;
   /** Resolves when the connection ends (client gone, closed, or dropped). */
@@ -31,7 +33,10 @@ export class SseChannel {
     private readonly opts: SseOptions,
   ) {
     this.ended = new Promise<void>((r) => (this.finish = r));
-    stream.onAbort(() => this.close());
+    stream.onAbort(() => {
+      this.aborted = true;
+      this.close();
+    });
     this.timer = setInterval(() => this.write(": heartbeat\n\n"), opts.heartbeatMs);
     this.timer.unref();
   }
@@ -44,12 +49,13 @@ export class SseChannel {
     if (this.closed) return;
     const bytes = text.length;
     if (this.buffered + bytes > (this.opts.maxBufferedBytes ?? 16 * 1024 * 1024)) {
+      this.aborted = true;
       this.close();
       return;
     }
     this.buffered += bytes;
     this.chain = this.chain.then(async () => {
-      if (this.closed) return;
+      if (this.aborted) return;
       await this.stream.write(text);
       this.buffered -= bytes;
     });
