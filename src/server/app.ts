@@ -122,6 +122,7 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
     }
     return serveAsset(assets.get("index.html")!);
   });
+  app.get("/favicon.ico", (c) => c.body(null, 204));
   app.get("/assets/:name", (c) => {
     const a = assets.get(c.req.param("name"));
     return a ? serveAsset(a) : c.json({ error: "not found" }, 404);

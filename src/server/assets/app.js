@@ -76,8 +76,9 @@
   const sessions = new Map(); // attempt_id -> summary
   const rows = new Map(); // attempt_id -> tr
 
+  // A running session's clock keeps going while it is active; one silent for long (never ended) shows what was recorded.
   function liveDuration(s) {
-    if (s.status !== "running") return s.duration_ms;
+    if (s.status !== "running" || Date.now() - Date.parse(s.last_event_at) > 10 * 60 * 1000) return s.duration_ms;
     return Math.max(s.duration_ms, Date.now() - Date.parse(s.started_at));
   }
 
@@ -99,8 +100,9 @@
     };
     cell(s.attempt_id).title = s.attempt_id;
     cell(s.task_title || s.task_id || "-").title = s.task_title || "";
-    tr.append(el("td")).lastChild.append(statusPill(s.status));
-    if (s.outcome) tr.lastChild.append(" ", el("span", "muted", s.outcome));
+    const status = cell();
+    status.append(statusPill(s.status));
+    if (s.outcome) status.append(" ", el("span", "muted", s.outcome));
     cell(s.executor || "-");
     cell(s.model || "-");
     cell(fmt.duration(liveDuration(s)), "num duration");
