@@ -2,14 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { COMPLETION_STATUSES, mergeMetricsRecords, RUNNING } from "../schema/index.js";
+import { type AwlEvent, COMPLETION_STATUSES, mergeMetricsRecords, RUNNING } from "../schema/index.js";
 import { logPaths, sessionFile } from "../store/paths.js";
 import { firstEvent, forEachEvent, readLastLines } from "../store/reader.js";
 import { SessionIndex, type SessionSummary } from "../store/sessions.js";
 import { followAlerts, listAlerts } from "./alerts.js";
 import { type Asset, loadAssets } from "./assets.js";
 import { allowedHost, isLoopback, presentedToken, TOKEN_COOKIE, tokenMatches } from "./auth.js";
-import { SessionFeeds } from "./feeds.js";
+import { type FeedClient, SessionFeeds } from "./feeds.js";
 import { LiveIndex } from "./live-index.js";
 import { openApiDocument } from "./openapi.js";
 import { BadQuery, enumParam, intParam, onlyKnown, textParam, timeParam } from "./query.js";
@@ -70,7 +70,7 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const index = new LiveIndex(paths, pollMs);
   await index.start();
-  const feeds = new SessionFeeds(pollMs);
+  const feeds = new SessionFeeds(pollMs, formatEvents);
   const channels = new Set<SseChannel>();
   const closing = new AbortController();
   const assets = loadAssets(opts.assetDir);
@@ -256,20 +256,15 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
     return streamSSE(c, async (stream) => {
       const ch = channel(stream);
       let unsubscribe: (() => void) | undefined;
-      const client = {
-        send(events: { sequence_num: number; event_type: string }[]) {
-          let text = "";
-          let ended = false;
-          for (const e of events) {
-            text += sseMessage(JSON.stringify(e), e.sequence_num);
-            if (e.event_type === "session_end") {
-              ended = true;
-              break;
-            }
+      const client: FeedClient = {
+        send(events, shared) {
+          const end = events.findIndex((e) => e.event_type === "session_end");
+          if (end === -1) {
+            ch.write(shared ? shared.bytes : formatEvents(events));
+            return;
           }
-          if (ended) text += sseMessage("{}", undefined, "end");
-          ch.write(text);
-          if (ended) ch.close();
+          ch.write(formatEvents(events.slice(0, end + 1)) + sseMessage("{}", undefined, "end"));
+          ch.close();
         },
       };
       try {
@@ -337,6 +332,13 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
       await Promise.all([index.close(), feeds.close()]);
     },
   };
+}
+
+/** Session events as SSE messages: id = sequence_num, so Last-Event-ID resumes exactly. */
+function formatEvents(events: AwlEvent[]): string {
+  let text = "";
+  for (const e of events) text += sseMessage(JSON.stringify(e), e.sequence_num);
+  return text;
 }
 
 function parseEventId(raw: string, name: string): number {

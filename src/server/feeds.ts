@@ -16,8 +16,26 @@ import { readTranscriptPage } from "./transcript.js";
  * makes `Last-Event-ID: n` resume at n + 1.
  */
 export interface FeedClient {
-  /** Receives events in order, each with sequence_num > the previous one. */
-  send(events: AwlEvent[]): void;
+  /**
+   * Receives events in order, each with sequence_num > the previous one. `shared` is set when
+   * the events are a whole live batch: its bytes are formatted and encoded once for every
+   * client (with 100 clients, formatting per client would cost 100 times the work).
+   */
+  send(events: AwlEvent[], shared?: SharedBatch): void;
+}
+
+/** A live batch as every client receives it; `bytes` is computed once, on first use. */
+export class SharedBatch {
+  private encoded: Uint8Array | undefined;
+  constructor(
+    readonly events: AwlEvent[],
+    private readonly format: (events: AwlEvent[]) => string,
+  ) {}
+
+  get bytes(): Uint8Array {
+    this.encoded ??= Buffer.from(this.format(this.events), "utf8");
+    return this.encoded;
+  }
 }
 
 interface Feed {
@@ -38,12 +56,19 @@ class Subscriber {
     this.lastSeq = after;
   }
 
-  deliver(events: AwlEvent[]): void {
+  deliver(batch: SharedBatch): void {
     if (this.queue) {
-      for (const e of events) this.queue.push(e);
+      for (const e of batch.events) this.queue.push(e);
       return;
     }
-    this.pass(events);
+    const first = batch.events[0];
+    // The common case: a live client that has everything before this batch takes it whole.
+    if (first && first.sequence_num === this.lastSeq + 1 && isIncreasing(batch.events)) {
+      this.lastSeq = batch.events.at(-1)!.sequence_num;
+      this.client.send(batch.events, batch);
+      return;
+    }
+    this.pass(batch.events);
   }
 
   /** After the backlog: flush what arrived meanwhile and go live. */
@@ -69,7 +94,11 @@ export class SessionFeeds {
   /** Lines skipped as invalid while following. */
   skipped = 0;
 
-  constructor(private readonly pollMs: number) {}
+  constructor(
+    private readonly pollMs: number,
+    /** Formats a batch of events as the bytes clients receive (SSE messages). */
+    private readonly format: (events: AwlEvent[]) => string,
+  ) {}
 
   /**
    * Subscribes to the session file `file`: sends every event after `afterSeq` already
@@ -138,7 +167,8 @@ export class SessionFeeds {
       onLines: (lines) => {
         const events = parse(lines, acceptEvent, () => this.skipped++);
         if (events.length === 0) return;
-        for (const s of feed.clients) s.deliver(events);
+        const batch = new SharedBatch(events, this.format);
+        for (const s of feed.clients) s.deliver(batch);
       },
     }).catch(() => undefined);
     return feed;
@@ -153,4 +183,9 @@ export class SessionFeeds {
       feed.controller.abort();
     }
   }
+}
+
+function isIncreasing(events: AwlEvent[]): boolean {
+  for (let i = 1; i < events.length; i++) if (events[i]!.sequence_num !== events[i - 1]!.sequence_num + 1) return false;
+  return true;
 }

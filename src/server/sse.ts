@@ -45,7 +45,7 @@ export class SseChannel {
     return this.closed;
   }
 
-  write(text: string): void {
+  write(text: string | Uint8Array): void {
     if (this.closed) return;
     const bytes = text.length;
     if (this.buffered + bytes > (this.opts.maxBufferedBytes ?? 16 * 1024 * 1024)) {

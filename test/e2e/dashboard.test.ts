@@ -98,14 +98,14 @@ describe("the dashboard in Chromium", () => {
     const { page } = await openDashboard(dir, "#/session/xss");
     await page.locator('#transcript li[data-seq="4"]').waitFor();
     await page.locator("#alerts li").first().waitFor();
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator("#transcript img, #transcript script, #transcript b, #transcript svg, #alerts img, #sessions img").count()).toBe(0);
     expect(await page.locator('#transcript li[data-seq="1"]').textContent()).toContain(evil);
     expect(await page.locator("#alerts li").first().textContent()).toContain(evil);
     await page.goto(page.url().replace(/#.*$/, "#/"));
     await page.locator('tr[data-attempt="xss"]').waitFor();
     expect(await page.locator('tr[data-attempt="xss"]').textContent()).toContain(`<img src=x onerror="window.__pwned = 3">`);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   });
 
   it("replays an imported real transcript with each tool call, its arguments and its result", async () => {
@@ -153,7 +153,7 @@ describe("the dashboard in Chromium", () => {
     await p.locator("#errors-panel td", { hasText: "npm_install_timeout" }).waitFor();
     await p.locator("#executors-panel td", { hasText: "CODEX" }).waitFor();
     const drawn = await p.evaluate(() => {
-      const C = (window as unknown as { Chart: { getChart(id: string): { data: { labels: string[] } } | undefined } }).Chart;
+      const C = (globalThis as unknown as { Chart: { getChart(id: string): { data: { labels: string[] } } | undefined } }).Chart;
       return [C.getChart("executors-chart")?.data.labels, C.getChart("timeseries-chart")?.data.labels];
     });
     expect(drawn).toEqual([
