@@ -16,3 +16,4 @@ export { type LogPaths, attemptFileName, logPaths, sessionFile } from "./store/p
 export { acceptEvent, acceptMetrics, describeSkips, forEachEvent, type ReadStats, readRecords } from "./store/reader.js";
 export { SessionIndex, type SessionSummary } from "./store/sessions.js";
 export { LogWriter, type WriterOptions } from "./store/writer.js";
+export { type AnalyticsQuery, type AnalyticsSource, type AppOptions, type AwlApp, createApp, type RunningServer, type ServerOptions, startServer } from "./server/index.js";

@@ -66,6 +66,14 @@ describe("the dashboard in Chromium", () => {
     rec.error("npm ERR! code ETIMEDOUT");
     await page.locator('tr[data-attempt="live-run"] td.bad').waitFor({ timeout: 1000 });
     expect(Date.now() - t0).toBeLessThan(1000);
+    // Thinking arrives collapsed; a follow-up is marked as one.
+    rec.event("agent_thinking", { thinking: "Maybe the tokenizer is wrong" });
+    rec.event("followup_sent", { prompt: "Run the tests again", followup_reason: "error_loop", action: "fresh_session" });
+    await page.goto(page.url().replace(/#.*$/, "#/session/live-run"));
+    await page.locator("#transcript li.ev-followup_sent").waitFor({ timeout: 2000 });
+    expect(await page.locator("#transcript li.ev-followup_sent").textContent()).toContain("Follow-up sent (fresh_session)");
+    expect(await page.locator("#transcript li.ev-agent_thinking details").getAttribute("open")).toBeNull();
+    expect(await page.locator("#transcript li.ev-agent_thinking details pre").isVisible()).toBe(false);
     rec.close();
     expect(problems).toEqual([]);
   });
