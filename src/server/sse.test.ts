@@ -17,7 +17,10 @@ function stuckStream() {
     },
     onAbort: (f: () => void) => aborts.push(f),
   } as unknown as SSEStreamingApi;
-  return { stream, written, isClosed: () => closed, abort: () => aborts.forEach((f) => f()) };
+  const abort = () => {
+    for (const f of aborts) f();
+  };
+  return { stream, written, isClosed: () => closed, abort };
 }
 
 describe("SseChannel", () => {
