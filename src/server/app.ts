@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
 import { type AwlEvent, COMPLETION_STATUSES, mergeMetricsRecords, RUNNING } from "../schema/index.js";
 import { logPaths, sessionFile } from "../store/paths.js";
 import { firstEvent, forEachEvent, readLastLines } from "../store/reader.js";
@@ -14,7 +13,7 @@ import { LiveIndex } from "./live-index.js";
 import { openApiDocument } from "./openapi.js";
 import { BadQuery, enumParam, intParam, onlyKnown, textParam, timeParam } from "./query.js";
 import { type AnalyticsSource, analyticsRoutes } from "./routes/analytics.js";
-import { SseChannel, sseMessage } from "./sse.js";
+import { openSse, SseChannel, type SseSink, sseMessage } from "./sse.js";
 import { readTranscriptPage } from "./transcript.js";
 
 export interface AppOptions {
@@ -89,6 +88,7 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
       return c.json({ error: "this server answers only to localhost / 127.0.0.1 host names" }, 421);
     }
     await next();
+    if (c.res.headers.has("x-hono-already-sent")) return; // an SSE stream written to the socket directly
     c.header("Content-Security-Policy", CSP);
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Referrer-Policy", "no-referrer");
@@ -103,8 +103,8 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
     await next();
   });
 
-  const channel = (stream: ConstructorParameters<typeof SseChannel>[0]) => {
-    const ch = new SseChannel(stream, { heartbeatMs });
+  const channel = (sink: SseSink) => {
+    const ch = new SseChannel(sink, { heartbeatMs });
     channels.add(ch);
     void ch.ended.then(() => channels.delete(ch));
     return ch;
@@ -176,8 +176,8 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
   });
 
   app.get("/api/stream", (c) =>
-    streamSSE(c, async (stream) => {
-      const ch = channel(stream);
+    openSse(c, async (sink) => {
+      const ch = channel(sink);
       const off = index.onChange((changed) => {
         let text = "";
         for (const s of changed) text += sseMessage(JSON.stringify(withAlerts(s)), undefined, "session");
@@ -253,8 +253,8 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
     const after = header !== undefined ? parseEventId(header, "Last-Event-ID") : intParam(c.req.query(), "after", 0, Number.MAX_SAFE_INTEGER);
     const file = sessionFile(paths, id);
     if (!existsSync(file)) return c.json(notFound(id), 404);
-    return streamSSE(c, async (stream) => {
-      const ch = channel(stream);
+    return openSse(c, async (sink) => {
+      const ch = channel(sink);
       let unsubscribe: (() => void) | undefined;
       const client: FeedClient = {
         send(events, shared) {
@@ -300,8 +300,8 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
   app.get("/api/alerts/stream", (c) => {
     const header = c.req.header("last-event-id");
     const after = header !== undefined ? parseEventId(header, "Last-Event-ID") : intParam(c.req.query(), "after", 0, Number.MAX_SAFE_INTEGER);
-    return streamSSE(c, async (stream) => {
-      const ch = channel(stream);
+    return openSse(c, async (sink) => {
+      const ch = channel(sink);
       const stop = new AbortController();
       void ch.ended.then(() => stop.abort());
       closing.signal.addEventListener("abort", () => stop.abort(), { once: true });

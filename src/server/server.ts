@@ -25,7 +25,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { app, close } = await createApp(opts);
   try {
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }, () => resolve(s));
+      const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port, overrideGlobalObjects: false }, () => resolve(s));
       s.once("error", (err: NodeJS.ErrnoException) => {
         reject(new ServeError(err.code === "EADDRINUSE" ? `port ${opts.port} on ${opts.host} is in use (try --port 0 or another port)` : `cannot listen on ${opts.host}:${opts.port}: ${err.code ?? err.message}`));
       });

@@ -1,6 +1,6 @@
 import type { SSEStreamingApi } from "hono/streaming";
 import { describe, expect, it } from "vitest";
-import { SseChannel, sseMessage } from "./sse.js";
+import { honoSink, SseChannel, sseMessage } from "./sse.js";
 
 /** A stream whose consumer never reads: every write stays pending. */
 function stuckStream() {
@@ -26,7 +26,7 @@ function stuckStream() {
 describe("SseChannel", () => {
   it("drops a client that falls more than maxBufferedBytes behind instead of buffering without bound", async () => {
     const s = stuckStream();
-    const ch = new SseChannel(s.stream, { heartbeatMs: 60_000, maxBufferedBytes: 1000 });
+    const ch = new SseChannel(honoSink(s.stream), { heartbeatMs: 60_000, maxBufferedBytes: 1000 });
     ch.write("x".repeat(600));
     expect(ch.isClosed).toBe(false);
     ch.write("y".repeat(600));
@@ -40,7 +40,7 @@ describe("SseChannel", () => {
 
   it("ends when the client goes away", async () => {
     const s = stuckStream();
-    const ch = new SseChannel(s.stream, { heartbeatMs: 60_000 });
+    const ch = new SseChannel(honoSink(s.stream), { heartbeatMs: 60_000 });
     s.abort();
     expect(ch.isClosed).toBe(true);
     await ch.ended;
