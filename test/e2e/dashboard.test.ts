@@ -170,3 +170,24 @@ describe("the dashboard in Chromium", () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe("a long transcript in Chromium", () => {
+  it("renders the first page at once and the rest page by page as the reader scrolls, then follows live", async () => {
+    const dir = tmp();
+    const rec = recorder(dir, "long-run");
+    rec.start({ prompt: "long" });
+    for (let i = 1; i < 1000; i++) rec.event("agent_output", { output: `line ${i}` });
+    const { page } = await openDashboard(dir, "#/session/long-run");
+    await page.locator('#transcript li[data-seq="299"]').waitFor();
+    expect(await page.locator("#transcript li").count()).toBeLessThan(1000);
+    for (const last of [599, 899, 999]) {
+      await page.locator("#transcript-more").scrollIntoViewIfNeeded();
+      await page.locator(`#transcript li[data-seq="${last}"]`).waitFor({ timeout: 2000 });
+    }
+    rec.event("agent_output", { output: "after the end" });
+    await page.locator('#transcript li[data-seq="1000"]').waitFor({ timeout: 1000 });
+    expect(await page.locator("#transcript li").count()).toBe(1001);
+    rec.close();
+    expect(problems).toEqual([]);
+  });
+});

@@ -330,8 +330,11 @@
     appendEvents(r.body.events);
     cur.cursor = r.body.next_cursor;
     cur.done = r.body.done;
-    $("#transcript-more").textContent = cur.done ? "" : "loading more…";
+    const more = $("#transcript-more");
+    more.textContent = cur.done ? "" : "loading more…";
     if (cur.done) goLive(cur);
+    // The observer fires on changes only: if the end is still in view (short events, tall window), keep going.
+    else if (more.getBoundingClientRect().top < window.innerHeight + 200) void loadPage();
   }
 
   function goLive(cur) {
