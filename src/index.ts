@@ -57,3 +57,4 @@ export async function analyze(
   const { openAnalytics } = await import("./analytics/index.js");
   return openAnalytics(config, opts);
 }
+export { type AnalyticsQuery, type AnalyticsSource, type AppOptions, type AwlApp, createApp, type RunningServer, type ServerOptions, startServer } from "./server/index.js";

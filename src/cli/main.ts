@@ -9,6 +9,7 @@ import { outcomeCommand } from "./commands/outcome.js";
 import { rotateCommand } from "./commands/rotate.js";
 import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
+import { serveCommand } from "./commands/serve.js";
 import { sessionsCommand } from "./commands/sessions.js";
 import { sqlCommand } from "./commands/sql.js";
 import { tailCommand } from "./commands/tail.js";
@@ -32,7 +33,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void = () =>
     })
     .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), analyzeCommand(io), sqlCommand(io), reportCommand(io), rotateCommand(io)]) {
+  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), analyzeCommand(io), sqlCommand(io), reportCommand(io), rotateCommand(io), serveCommand(io)]) {
     program.addCommand(configureTree(cmd, io));
   }
   return program;

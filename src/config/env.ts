@@ -9,7 +9,9 @@ export type EnvKind =
   | { kind: "path" }
   | { kind: "filename" }
   | { kind: "text" }
-  | { kind: "url" };
+  | { kind: "url" }
+  /** A credential: never echoed back in an error. */
+  | { kind: "secret"; minLength: number };
 
 export interface EnvVar {
   name: string;
@@ -48,6 +50,8 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "AWL_WEBHOOK_URL", path: "notify.webhook.url", type: { kind: "url" }, effect: "alerts are POSTed to this URL as JSON" },
   { name: "AWL_WEBHOOK_SECRET", path: "notify.webhook.secret", type: { kind: "text" }, effect: "HMAC-SHA256 key: the webhook carries X-Awl-Signature: sha256=<hex>", secret: true },
   { name: "AWL_NOTIFY_COOLDOWN_MINUTES", path: "notify.cooldownMinutes", type: { kind: "int", min: 0 }, effect: "at most one notification per task and alert type in this many minutes (default 30)" },
+  { name: "AWL_SERVE_PORT", path: "serve.port", type: { kind: "int", min: 0, max: 65535 }, effect: "port of awl serve (default 7777; 0 = any free port)" },
+  { name: "AWL_SERVE_TOKEN", path: "serve.token", type: { kind: "secret", minLength: 16 }, effect: "bearer token awl serve requires on its API; required to bind to a non-loopback address" },
 ];
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
@@ -67,6 +71,8 @@ export function describeKind(t: EnvKind): string {
       return "a non-empty value";
     case "url":
       return "an http:// or https:// URL";
+    case "secret":
+      return `a token of at least ${t.minLength} characters without spaces`;
   }
 }
 
@@ -74,7 +80,7 @@ export function describeKind(t: EnvKind): string {
 export function parseEnvValue(v: EnvVar, raw: string, origin: string): boolean | number | string {
   const text = raw.trim();
   const fail = (): never => {
-    const shown = v.secret ? "<hidden>" : JSON.stringify(raw);
+    const shown = v.secret || v.type.kind === "secret" ? "<hidden>" : JSON.stringify(raw);
     throw new ConfigError(`${v.name}=${shown} (${origin}): expected ${describeKind(v.type)}`);
   };
   switch (v.type.kind) {
@@ -95,6 +101,9 @@ export function parseEnvValue(v: EnvVar, raw: string, origin: string): boolean |
       return text;
     case "filename":
       if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(text)) return fail();
+      return text;
+    case "secret":
+      if (text.length < v.type.minLength || /\s/.test(text)) return fail();
       return text;
     case "text":
       if (text === "" || /[\0\r\n]/.test(text)) return fail();

@@ -39,6 +39,8 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[] }> = {
   AWL_WEBHOOK_URL: { good: [["https://hooks.example.com/awl", "https://hooks.example.com/awl"]], bad: ["not a url", "file:///etc/passwd"] },
   AWL_WEBHOOK_SECRET: { good: [["s3cr3t", "s3cr3t"]], bad: ["a\nb"] },
   AWL_NOTIFY_COOLDOWN_MINUTES: { good: [["0", 0], ["30", 30]], bad: ["-1", "30m"] },
+  AWL_SERVE_PORT: { good: [["7777", 7777], ["0", 0], ["65535", 65535]], bad: ["65536", "-1", "http", "80.5"] },
+  AWL_SERVE_TOKEN: { good: [["s3cret-token-0123456789", "s3cret-token-0123456789"], [" abcdefghijklmnop ", "abcdefghijklmnop"]], bad: ["short", "has a space in it ok"] },
 };
 
 describe("environment variables", () => {
@@ -141,5 +143,31 @@ describe("precedence: flags > environment > .env > config file > defaults", () =
     const cwd = tmp();
     writeFileSync(join(cwd, ".env"), "AGENT_ANALYTICS_REPORT_HOUR=25\n");
     expect(() => loadConfig({ env: {}, cwd })).toThrow('AGENT_ANALYTICS_REPORT_HOUR="25" (.env): expected a whole number from 0 to 23');
+  });
+});
+
+describe("serve", () => {
+  it("defaults to loopback on port 7777 without a token, and reads host, port and token from the config file", () => {
+    const cwd = tmp();
+    expect(loadConfig({ env: {}, cwd }).serve).toEqual({ host: "127.0.0.1", port: 7777 });
+    writeFileSync(join(cwd, "awl.config.json"), JSON.stringify({ serve: { host: "0.0.0.0", port: 8080, token: "0123456789abcdef" } }));
+    expect(loadConfig({ env: { AWL_SERVE_PORT: "9000" }, cwd }).serve).toEqual({ host: "0.0.0.0", port: 9000, token: "0123456789abcdef" });
+  });
+
+  it("never echoes a bad token in the error", () => {
+    const secret = "leaky token";
+    const run = () => loadConfig({ env: { AWL_SERVE_TOKEN: secret }, cwd: tmp() });
+    expect(run).toThrow(/^AWL_SERVE_TOKEN=<hidden>/);
+    try {
+      run();
+    } catch (err) {
+      expect((err as Error).message).not.toContain("leaky");
+    }
+  });
+
+  it("refuses a short token in the config file", () => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, "awl.config.json"), JSON.stringify({ serve: { token: "short" } }));
+    expect(() => loadConfig({ env: {}, cwd })).toThrow(/serve\.token/);
   });
 });

@@ -89,6 +89,13 @@ export const configFileSchema = z
         providerErrorThreshold: int(1).optional().describe("AGENT_PROVIDER_ERROR_THRESHOLD"),
       })
       .optional(),
+    serve: z
+      .strictObject({
+        host: z.string().min(1).optional().describe("awl serve: address to bind (default 127.0.0.1; any other needs a token)"),
+        port: int(0, 65535).optional().describe("AWL_SERVE_PORT: awl serve's port (0 = any free port)"),
+        token: z.string().min(16).optional().describe("AWL_SERVE_TOKEN: bearer token for awl serve's API (required off loopback)"),
+      })
+      .optional(),
     reports: z
       .strictObject({
         weekly: z.boolean().optional().describe("AGENT_ANALYTICS_WEEKLY_REPORT"),
@@ -130,6 +137,7 @@ export interface AwlConfig {
     providerErrorThreshold: number;
   };
   reports: { weekly: boolean; day: number; hour: number };
+  serve: { host: string; port: number; token?: string };
   /** Where each value came from, for `--help`-style diagnostics. */
   sources: { configFile?: string; dotenv?: string };
 }
@@ -144,4 +152,5 @@ export const DEFAULTS: Omit<AwlConfig, "logDir" | "sources"> & { logDir: string 
   hooks: {},
   analyzer: { enabled: true, pollIntervalMs: 5000, errorLoopThreshold: 4, toolLoopThreshold: 10, providerErrorThreshold: 3 },
   reports: { weekly: true, day: 0, hour: 9 },
+  serve: { host: "127.0.0.1", port: 7777 },
 };
