@@ -2,12 +2,14 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ConfigError } from "../config/index.js";
 import { ValidationError } from "../schema/index.js";
+import { alertsCommand } from "./commands/alerts.js";
 import { emitCommand } from "./commands/emit.js";
 import { importCommand } from "./commands/import.js";
 import { outcomeCommand } from "./commands/outcome.js";
 import { runCommand } from "./commands/run.js";
 import { sessionsCommand } from "./commands/sessions.js";
 import { tailCommand } from "./commands/tail.js";
+import { watchCommand } from "./commands/watch.js";
 import { defaultIo, type Io } from "./context.js";
 import { EXIT, UsageError } from "./errors.js";
 
@@ -28,7 +30,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void = () =>
     })
     .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io)]) {
+  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), watchCommand(io), alertsCommand(io)]) {
     program.addCommand(cmd.exitOverride().configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
