@@ -30,6 +30,8 @@ export interface WatchOptions {
   dryRun?: boolean;
   /** Notes for the user (resumed where, truncation seen, …). */
   onNote?: (note: string) => void;
+  /** Called each time the tail has caught up with the stream, with the counts so far. */
+  onCaughtUp?: (summary: WatchSummary) => void;
   /** Checkpoint at most this often while events flow (ms); always when idle and at the end. */
   checkpointMs?: number;
 }
@@ -140,13 +142,15 @@ export async function watch(opts: WatchOptions): Promise<WatchSummary> {
     if (raised.length > 0 || now() - lastCheckpoint >= checkpointMs) checkpoint(pos);
   };
 
-  // The stuck check runs on the wall clock whenever the tail has caught up with the live file;
-  // a replay that ends with the history (--replay --once) has only its events' clock.
-  const wallTicks = !opts.replay || !opts.once;
+  // The stuck check runs on the wall clock whenever the tail has caught up while following;
+  // a run that ends with what is there (--once) has only its events' clock, so it gives the
+  // same alerts whenever it runs.
+  const wallTicks = !opts.once;
   const onIdle = async (pos: TailPosition) => {
     position = pos;
     if (wallTicks) await emit(analyzer.tick(now()));
     if (now() - lastCheckpoint >= checkpointMs) checkpoint(pos);
+    opts.onCaughtUp?.(summary);
   };
 
   await tail({
