@@ -1,0 +1,78 @@
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { awl } from "../helpers/awl.js";
+import { syntheticLines } from "../helpers/synthetic.js";
+import { useTmpDir } from "../helpers/tmp.js";
+
+const tmp = useTmpDir("awl-watch-kill-");
+
+function alertIds(logDir: string): string[] {
+  const file = join(logDir, "agent-alerts.jsonl");
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { alert_id: string }).alert_id);
+}
+
+/** A history of `n` events: two rotated files (one gzipped) and the live stream. */
+function buildHistory(dir: string, n: number): void {
+  mkdirSync(join(dir, "archive"), { recursive: true });
+  const lines = [...syntheticLines({ events: n, concurrent: 30, seed: 7 })];
+  const third = Math.floor(n / 3);
+  const a = join(dir, "archive", "agent-work-stream.2026-11-20T00-00-00-000Z.jsonl");
+  writeFileSync(`${a}.gz`, gzipSync(`${lines.slice(0, third).join("\n")}\n`));
+  writeFileSync(join(dir, "archive", "agent-work-stream.2026-11-20T01-00-00-000Z.jsonl"), `${lines.slice(third, 2 * third).join("\n")}\n`);
+  writeFileSync(join(dir, "agent-work-stream.jsonl"), `${lines.slice(2 * third).join("\n")}\n`);
+}
+
+describe("awl watch under kill -9", () => {
+  it("killed at random moments during a replay and restarted: the alerts of all runs equal one clean run's, each exactly once", async () => {
+    const base = tmp();
+    buildHistory(base, 60_000);
+    const clean = tmp();
+    cpSync(base, clean, { recursive: true });
+    const done = await awl(["watch", "--replay", "--once", "--json", "--log-dir", clean]);
+    expect(done.code).toBe(0);
+    const expected = alertIds(clean);
+    expect(expected.length).toBeGreaterThan(50);
+
+    const dir = tmp();
+    cpSync(base, dir, { recursive: true });
+    let seed = 12345;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let kills = 0;
+    for (let run = 0; run < 30; run++) {
+      const resume = existsSync(join(dir, ".state", "watch.json"));
+      const args = resume ? ["watch", "--once", "--json", "--log-dir", dir] : ["watch", "--replay", "--once", "--json", "--log-dir", dir];
+      let timer: NodeJS.Timeout | undefined;
+      // Kill once this run has printed something, after a random further delay: mid-work, not mid-startup.
+      const r = await awl(args, {
+        onStdout: (_soFar, pid) => {
+          if (timer || run >= 8) return;
+          timer = setTimeout(() => {
+            try {
+              process.kill(pid, "SIGKILL");
+            } catch {
+              // already finished
+            }
+          }, rand() * 400);
+        },
+      });
+      clearTimeout(timer);
+      if (r.signal === "SIGKILL") {
+        kills++;
+        continue;
+      }
+      expect(r.code).toBe(0);
+      break;
+    }
+    expect(kills).toBeGreaterThan(2);
+    expect(alertIds(dir)).toEqual(expected);
+  }, 240_000);
+});
