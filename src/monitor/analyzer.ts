@@ -61,7 +61,7 @@ export interface AnalyzerSnapshot {
 const IDLE_EVICT_MS = 30 * 60_000;
 /** An open attempt silent this long (a crashed agent) is forgotten too, long after its stuck alert. */
 const OPEN_EVICT_MS = 24 * 3_600_000;
-const TASK_EVICT_MS = 7 * 24 * 3_600_000;
+const TASK_EVICT_MS = 24 * 3_600_000;
 const SWEEP_EVERY = 4096;
 
 export function alertId(attemptId: string, type: AlertType, subject: string, firstSeq: number): string {
@@ -81,7 +81,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
 
   if (options.restore !== undefined) {
     const snap = options.restore as AnalyzerSnapshot;
-    if (!snap || snap.v !== 1 || !Array.isArray(snap.attempts)) throw new Error("analyzer snapshot: unknown format");
+    if (snap?.v !== 1 || !Array.isArray(snap.attempts)) throw new Error("analyzer snapshot: unknown format");
     clock = snap.clock ?? Number.NEGATIVE_INFINITY;
     nextStuckDue = snap.nextStuckDue ?? Number.POSITIVE_INFINITY;
     for (const a of snap.attempts) attempts.set(a.attempt_id, a);
@@ -225,7 +225,9 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       }
     }
 
-    if (e.event_type === "session_end") s.open = false;
+    // An ended attempt is forgotten at once (late events start a fresh, small state), so memory
+    // follows the open sessions.
+    if (e.event_type === "session_end") attempts.delete(e.attempt_id);
     if (stats.events % SWEEP_EVERY === 0) sweep();
     return out;
   };

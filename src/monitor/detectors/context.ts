@@ -66,8 +66,9 @@ export function contextExhaustion(s: AttemptState, e: AwlEvent, t: number, o: De
     return;
   }
   const usage = usageOf(e);
+  if (!usage) return;
   const window = contextWindowOf(e.model ?? s.model, o.contextWindows);
-  if (!usage || !window) return;
+  if (!window) return;
   const prompt = promptTokens(usage);
   if (prompt >= o.contextWindowRatio * window) {
     sink.raise({

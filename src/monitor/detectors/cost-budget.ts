@@ -32,6 +32,7 @@ export function costBudget(s: AttemptState, e: AwlEvent, t: number, o: DetectorO
   const usage = usageOf(e);
   if (usage) s.costUsd += estimateCost(e.model ?? s.model ?? undefined, usage) ?? 0;
   if (e.event_type === "session_end" && e.data.cost_usd !== undefined) s.costUsd = Math.max(s.costUsd, e.data.cost_usd);
+  if (s.costUsd === before && e.event_type !== "session_start") return;
   const budget = budgetOf(s, o);
   if (budget === undefined || s.costUsd <= budget || before > budget) return;
   sink.raise({

@@ -43,7 +43,9 @@ export function errorLoop(s: AttemptState, e: AwlEvent, t: number, o: DetectorOp
     }
   }
   // An episode ends once fewer than the threshold remain inside the window.
-  for (const [fp, occ] of Object.entries(s.errors)) {
+  for (const fp in s.errors) {
+    const occ = s.errors[fp]!;
+    if (occ.t[0]! > t - o.errorLoopWindowMs) continue; // nothing left the window
     prune(occ, t, o.errorLoopWindowMs);
     if (occ.t.length < o.errorLoopThreshold && s.episodes[episodeKey("error_loop", fp)]) sink.clear("error_loop", fp);
     if (occ.t.length === 0) delete s.errors[fp];

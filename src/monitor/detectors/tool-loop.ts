@@ -50,20 +50,30 @@ export function isWaiting(tool: string, params: unknown): boolean {
   return cmd !== undefined && POLL_COMMAND.test(cmd.replace(/^\/bin\/(?:ba)?sh\s+-l?c\s+['"]?/, ""));
 }
 
-function normalize(v: unknown): unknown {
-  if (typeof v === "string") return v.replace(/\s+/g, " ").trim();
-  if (Array.isArray(v)) return v.map(normalize);
-  if (v && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) if (!COSMETIC_KEYS.has(k)) out[k] = normalize((v as Record<string, unknown>)[k]);
-    return out;
+/** Stable text of a value: object keys sorted, cosmetic keys dropped, whitespace runs collapsed. */
+function normalized(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(/\s\s|[\t\n\r]|^\s|\s$/.test(v) ? v.replace(/\s+/g, " ").trim() : v);
+  if (Array.isArray(v)) {
+    let out = "[";
+    for (let i = 0; i < v.length; i++) out += (i ? "," : "") + normalized(v[i]);
+    return `${out}]`;
   }
-  return v;
+  if (v && typeof v === "object") {
+    let out = "{";
+    let first = true;
+    for (const k of Object.keys(v).sort()) {
+      if (COSMETIC_KEYS.has(k)) continue;
+      out += `${first ? "" : ","}${JSON.stringify(k)}:${normalized((v as Record<string, unknown>)[k])}`;
+      first = false;
+    }
+    return `${out}}`;
+  }
+  return v === undefined ? "" : String(JSON.stringify(v));
 }
 
 /** The tool and its arguments with key order, whitespace and cosmetic fields (descriptions, timeouts) ignored. */
 export function callKey(tool: string, params: unknown): string {
-  const text = `${tool}\u0000${JSON.stringify(normalize(params)) ?? ""}`;
+  const text = `${tool}\u0000${normalized(params)}`;
   return text.length <= 160 ? text : `${tool}\u0000#${createHash("sha1").update(text).digest("base64url").slice(0, 22)}`;
 }
 
@@ -156,7 +166,7 @@ export function toolLoop(s: AttemptState, e: AwlEvent, t: number, o: DetectorOpt
   }
 
   // Episodes end when the window no longer holds a loop.
-  for (const k of Object.keys(s.episodes)) {
+  for (const k in s.episodes) {
     if (!k.startsWith("tool_loop\u0000")) continue;
     const subject = k.slice("tool_loop\u0000".length);
     if (subject.startsWith("tool:")) {
