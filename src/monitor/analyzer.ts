@@ -220,9 +220,9 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
           task.episode = { alert_id: id, first_seen: f.firstTs, last_seen: f.lastTs, occurrences: f.occurrences };
           out.push(toAlert(s, f, id));
         }
-      } else if (sig && "clear" in sig) {
-        delete task.episode;
       }
+      // A task that succeeded has nothing left to count.
+      if (task.starts === 0) delete tasks[e.task_id];
     }
 
     // An ended attempt is forgotten at once (late events start a fresh, small state), so memory

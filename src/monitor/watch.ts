@@ -5,7 +5,7 @@ import { type TailPosition, type TailStart, tail } from "../live/tail.js";
 import type { Alert, AwlEvent } from "../schema/index.js";
 import { ensureDir } from "../store/fs.js";
 import { logPaths } from "../store/paths.js";
-import { acceptEvent } from "../store/reader.js";
+import { acceptForAnalysis } from "./accept.js";
 import { appendAlertRecords, readAlertRecords } from "./alerts-log.js";
 import { createAnalyzer } from "./analyzer.js";
 
@@ -125,7 +125,7 @@ export async function watch(opts: WatchOptions): Promise<WatchSummary> {
         summary.withoutAttempt++;
         continue;
       }
-      const event: AwlEvent | undefined = acceptEvent(value);
+      const event: AwlEvent | undefined = acceptForAnalysis(value);
       if (!event) {
         summary.skipped.invalid_schema++;
         continue;

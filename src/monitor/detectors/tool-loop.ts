@@ -78,8 +78,7 @@ export function callKey(tool: string, params: unknown): string {
 }
 
 function toolWeight(calls: ToolCallMark[], tool: string): { weight: number; n: number; firstIdx: number } {
-  const counts = new Map<string, number>();
-  for (const c of calls) if (c.tool === tool) counts.set(c.key, (counts.get(c.key) ?? 0) + 1);
+  // Windows hold a few dozen calls: a quadratic scan beats building a map on every call.
   let weight = 0;
   let n = 0;
   let firstIdx = -1;
@@ -87,9 +86,10 @@ function toolWeight(calls: ToolCallMark[], tool: string): { weight: number; n: n
     const c = calls[i]!;
     if (c.tool !== tool) continue;
     n++;
-    const repeated = (counts.get(c.key) ?? 0) >= 2;
-    weight += repeated ? 1 : DISTINCT_CALL_WEIGHT;
     if (firstIdx === -1) firstIdx = i;
+    let repeated = false;
+    for (let j = 0; j < calls.length && !repeated; j++) repeated = j !== i && calls[j]!.key === c.key;
+    weight += repeated ? 1 : DISTINCT_CALL_WEIGHT;
   }
   return { weight, n, firstIdx };
 }
