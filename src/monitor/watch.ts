@@ -139,7 +139,7 @@ export async function watch(opts: WatchOptions): Promise<WatchSummary> {
     }
     await emit(raised);
     position = pos;
-    if (raised.length > 0 || now() - lastCheckpoint >= checkpointMs) checkpoint(pos);
+    if (now() - lastCheckpoint >= checkpointMs) checkpoint(pos);
   };
 
   // The stuck check runs on the wall clock whenever the tail has caught up while following;
