@@ -64,13 +64,21 @@ export async function watch(opts: WatchOptions): Promise<WatchSummary> {
   const analyzer = createAnalyzer({ config: config.analyzer, now, restore: saved?.analyzer });
 
   // Ids that may already be on disk: everything for a replay, else what came after the checkpoint.
+  // Until each of those has been raised again, later checkpoints keep pointing at where they
+  // begin: a run killed before passing them leaves them to the next run to recognize.
   const written = new Set<string>();
+  const ahead = new Set<string>();
+  let aheadFrom = 0;
   if (!opts.dryRun) {
     const from = opts.replay ? 0 : saved ? saved.alertsOffset : undefined;
     if (from !== undefined) {
       const size = alertsSize(paths.alerts);
-      const { records } = await readAlertRecords(paths, { record_type: "alert" }, { start: size < from ? 0 : from });
-      for (const r of records) written.add(r.alert_id);
+      aheadFrom = size < from ? 0 : from;
+      const { records } = await readAlertRecords(paths, { record_type: "alert" }, { start: aheadFrom });
+      for (const r of records) {
+        written.add(r.alert_id);
+        ahead.add(r.alert_id);
+      }
     }
   }
 
@@ -85,7 +93,7 @@ export async function watch(opts: WatchOptions): Promise<WatchSummary> {
       stream: paths.stream,
       position: pos,
       analyzer: analyzer.snapshot(),
-      alertsOffset: alertsSize(paths.alerts),
+      alertsOffset: ahead.size > 0 ? aheadFrom : alertsSize(paths.alerts),
       savedAt: new Date(now()).toISOString(),
     };
     saveWatchState(statePath, state);
@@ -96,6 +104,7 @@ export async function watch(opts: WatchOptions): Promise<WatchSummary> {
     const fresh: Alert[] = [];
     for (const a of alerts) {
       if (written.has(a.alert_id)) {
+        ahead.delete(a.alert_id);
         summary.duplicates++;
         continue;
       }

@@ -31,7 +31,7 @@ function buildHistory(dir: string, n: number): void {
 describe("awl watch under kill -9", () => {
   it("killed at random moments during a replay and restarted: the alerts of all runs equal one clean run's, each exactly once", async () => {
     const base = tmp();
-    buildHistory(base, 60_000);
+    buildHistory(base, 200_000);
     const clean = tmp();
     cpSync(base, clean, { recursive: true });
     const done = await awl(["watch", "--replay", "--once", "--json", "--log-dir", clean]);
@@ -51,17 +51,17 @@ describe("awl watch under kill -9", () => {
       const resume = existsSync(join(dir, ".state", "watch.json"));
       const args = resume ? ["watch", "--once", "--json", "--log-dir", dir] : ["watch", "--replay", "--once", "--json", "--log-dir", dir];
       let timer: NodeJS.Timeout | undefined;
-      // Kill once this run has printed something, after a random further delay: mid-work, not mid-startup.
+      // Killed at a random moment after start (startup takes ~0.5 s, the whole replay a few seconds).
       const r = await awl(args, {
-        onStdout: (_soFar, pid) => {
-          if (timer || run >= 8) return;
+        onSpawn: (pid) => {
+          if (run >= 6) return;
           timer = setTimeout(() => {
             try {
               process.kill(pid, "SIGKILL");
             } catch {
               // already finished
             }
-          }, rand() * 400);
+          }, 500 + rand() * 1500);
         },
       });
       clearTimeout(timer);
