@@ -47,6 +47,7 @@ describe("awl watch under kill -9", () => {
       return seed / 2 ** 31;
     };
     let kills = 0;
+    const log: string[] = [];
     for (let run = 0; run < 30; run++) {
       const resume = existsSync(join(dir, ".state", "watch.json"));
       const args = resume ? ["watch", "--once", "--json", "--log-dir", dir] : ["watch", "--replay", "--once", "--json", "--log-dir", dir];
@@ -65,14 +66,15 @@ describe("awl watch under kill -9", () => {
         },
       });
       clearTimeout(timer);
+      log.push(`run ${run} ${args.slice(0, 3).join(" ")}: ${r.signal ?? `exit ${r.code}`} after ${alertIds(dir).length} alert lines; ${r.stderr.toString().trim()}`);
       if (r.signal === "SIGKILL") {
         kills++;
         continue;
       }
-      expect(r.code).toBe(0);
+      expect(r.code, log.join("\n")).toBe(0);
       break;
     }
-    expect(kills).toBeGreaterThan(2);
-    expect(alertIds(dir)).toEqual(expected);
+    expect(kills, log.join("\n")).toBeGreaterThan(2);
+    expect(alertIds(dir), log.join("\n")).toEqual(expected);
   }, 240_000);
 });
