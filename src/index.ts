@@ -11,6 +11,9 @@
 export { type AttemptInfo, createRecorder, type EventExtra, Recorder, type RecorderOptions } from "./capture/recorder.js";
 export { type AwlConfig, ConfigError, ENV_VARS, loadConfig } from "./config/index.js";
 export { fingerprint } from "./errors/index.js";
+export { type AlertFilter, appendAlertRecords, readAlertRecords } from "./monitor/alerts-log.js";
+export { type Analyzer, type AnalyzerOptions, type AnalyzerSnapshot, createAnalyzer } from "./monitor/analyzer.js";
+export { type WatchOptions, type WatchSummary, watch } from "./monitor/watch.js";
 export * from "./schema/index.js";
 export { type LogPaths, attemptFileName, logPaths, sessionFile } from "./store/paths.js";
 export { acceptEvent, acceptMetrics, describeSkips, forEachEvent, type ReadStats, readRecords } from "./store/reader.js";

@@ -153,3 +153,33 @@ describe("resume", () => {
     expect(readFileSync(join(logDir, ".state", "watch.json"), "utf8")).toContain('"position"');
   });
 });
+
+describe("stuck on the wall clock", () => {
+  it("fires while following with no event arriving at all", async () => {
+    const logDir = tmp();
+    const t0 = Date.parse("2026-11-25T06:00:00.000Z");
+    const ev = (seq: number, type: string, data: object, at: number) =>
+      JSON.stringify({ schema_version: 1, timestamp: new Date(at).toISOString(), attempt_id: "quiet", event_type: type, data, elapsed_ms: at - t0, sequence_num: seq });
+    writeFileSync(join(logDir, "agent-work-stream.jsonl"), `${ev(0, "session_start", {}, t0)}\n${ev(1, "agent_output", { output: "thinking" }, t0 + 1000)}\n`);
+    let clock = t0 + 2000;
+    const controller = new AbortController();
+    const live: Alert[] = [];
+    const config = { ...configFor(logDir), analyzer: { ...configFor(logDir).analyzer, pollIntervalMs: 10 } };
+    const watching = watch({
+      config,
+      replay: true,
+      signal: controller.signal,
+      now: () => clock,
+      onAlert: (a) => {
+        live.push(a);
+        controller.abort();
+      },
+      onCaughtUp: () => {
+        clock += 60_000; // a minute of silence per poll
+      },
+    });
+    await watching;
+    expect(live.map((a) => [a.type, a.attempt_id, a.trigger_sequence_num])).toEqual([["stuck", "quiet", 1]]);
+    expect(clock - t0).toBeGreaterThanOrEqual(15 * 60_000);
+  });
+});
