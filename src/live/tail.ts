@@ -234,7 +234,17 @@ export async function tail(opts: TailOptions): Promise<void> {
       const readAt = pos.offset + carryBytes;
       const { bytesRead } = await fh.read(buf, 0, CHUNK, readAt);
       if (bytesRead <= 0) return;
-      if (headLength(pos.head) < HEAD_BYTES) pos.head = await headOf(fh, readAt + bytesRead);
+      // Checked after the read: bytes read from a file truncated and refilled meanwhile are dropped, never handed over.
+      const head = await headOf(fh, HEAD_BYTES);
+      if (!sameHead(pos.head, head)) {
+        opts.onNote?.(`${opts.path} was truncated: reading it from the start`);
+        pos.offset = 0;
+        pos.head = head;
+        carry = "";
+        carryBytes = 0;
+        continue;
+      }
+      pos.head = head;
       const text = carry + buf.toString("utf8", 0, bytesRead);
       const nl = text.lastIndexOf("\n");
       if (nl === -1) {
