@@ -214,3 +214,23 @@ describe("truncation in place while following", () => {
     expect(summary.events).toBe(700);
   });
 });
+
+describe("one watcher per log directory", () => {
+  it("refuses a second watcher while one runs, and takes over the claim of a dead one", async () => {
+    const logDir = tmp();
+    writeFileSync(join(logDir, "agent-work-stream.jsonl"), "");
+    const controller = new AbortController();
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const first = watch({ config: configFor(logDir), signal: controller.signal, onCaughtUp: () => started() });
+    await running;
+    await expect(watch({ config: configFor(logDir), once: true })).rejects.toThrow(/another awl watch \(pid \d+/);
+    expect((await watch({ config: configFor(logDir), once: true, dryRun: true })).events).toBe(0);
+    controller.abort();
+    await first;
+    // A claim left by a killed watcher (a pid that is not running) does not block.
+    const { hostname } = await import("node:os");
+    writeFileSync(join(logDir, ".state", "watch.pid"), `999999999 ${hostname()}`);
+    expect((await watch({ config: configFor(logDir), once: true })).resumed).toBe("saved");
+  });
+});

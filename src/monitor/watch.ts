@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import type { AwlConfig } from "../config/index.js";
+import { claimWatcher } from "../live/instance.js";
 import { loadWatchState, saveWatchState, type WatchState, watchStatePath } from "../live/state.js";
 import { type TailPosition, type TailStart, tail } from "../live/tail.js";
 import type { Alert, AwlEvent } from "../schema/index.js";
@@ -52,6 +53,14 @@ export async function watch(opts: WatchOptions): Promise<WatchSummary> {
   const paths = logPaths(config.logDir, config.streamFile);
   ensureDir(config.logDir);
   const statePath = watchStatePath(paths.state);
+  const release = opts.dryRun ? () => undefined : claimWatcher(paths.state);
+  try {
+    return await run();
+  } finally {
+    release();
+  }
+
+  async function run(): Promise<WatchSummary> {
   const saved = opts.replay || opts.dryRun ? undefined : loadWatchState(statePath);
   const summary: WatchSummary = {
     events: 0,
@@ -176,6 +185,7 @@ export async function watch(opts: WatchOptions): Promise<WatchSummary> {
   });
   checkpoint(position);
   return summary;
+  }
 }
 
 function alertsSize(file: string): number {
