@@ -11,6 +11,9 @@
 export { type AttemptInfo, createRecorder, type EventExtra, Recorder, type RecorderOptions } from "./capture/recorder.js";
 export { type AwlConfig, ConfigError, ENV_VARS, loadConfig } from "./config/index.js";
 export { fingerprint } from "./errors/index.js";
+export { type AlertFilter, appendAlertRecords, readAlertRecords } from "./monitor/alerts-log.js";
+export { type Analyzer, type AnalyzerOptions, type AnalyzerSnapshot, createAnalyzer } from "./monitor/analyzer.js";
+export { type WatchOptions, type WatchSummary, watch } from "./monitor/watch.js";
 export * from "./schema/index.js";
 export { type LogPaths, attemptFileName, logPaths, sessionFile } from "./store/paths.js";
 export { acceptEvent, acceptMetrics, describeSkips, forEachEvent, type ReadStats, readRecords } from "./store/reader.js";
@@ -18,7 +21,7 @@ export { SessionIndex, type SessionSummary } from "./store/sessions.js";
 export { LogWriter, type WriterOptions } from "./store/writer.js";
 export { applyRetention, type RetentionReport } from "./store/retention.js";
 export { type HistoryFile, historyFiles, type RotateOptions, type RotationReport, rotateLogs } from "./store/rotate.js";
-export { appendActionRecords } from "./monitor/actions/action-log.js";
+export { type ActionRecordInput, appendActionRecords } from "./monitor/alerts-log.js";
 export { type HookConfig, type HookResult, hookEnv, runAlertHook } from "./monitor/actions/hook.js";
 export { type PipelineEvent, type PipelineOptions, type PipelineStats, runActionPipeline } from "./monitor/actions/pipeline.js";
 export { formatAlertHtml, formatAlertText, splitMessage } from "./monitor/notify/format.js";

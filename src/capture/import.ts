@@ -10,7 +10,7 @@ import { LogWriter } from "../store/writer.js";
 import type { Adapter, Captured, SessionFacts, SourceFormat } from "./adapter.js";
 import { addUsage } from "./adapter.js";
 import { detectDocument, detectLine } from "./detect.js";
-import { estimateCost } from "./pricing.js";
+import { estimateCost } from "../schema/pricing.js";
 import { type BatchItem, capturedItem, Recorder } from "./recorder.js";
 
 /**

@@ -11,7 +11,7 @@ import type { Adapter, AgentId, Captured, LineParser, SessionFacts } from "./ada
 import { addUsage } from "./adapter.js";
 import { adapterFor, detectLine } from "./detect.js";
 import { aheadBehind, gitChanges, gitState } from "./git.js";
-import { estimateCost } from "./pricing.js";
+import { estimateCost } from "../schema/pricing.js";
 import { type AttemptInfo, capturedItem, Recorder } from "./recorder.js";
 import { follow } from "../store/follow.js";
 import { findSessionFile, readSessionFile } from "./session-files.js";

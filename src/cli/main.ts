@@ -3,6 +3,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ConfigError } from "../config/index.js";
 import { ValidationError } from "../schema/index.js";
 import { analyzeCommand } from "./commands/analyze.js";
+import { alertsCommand } from "./commands/alerts.js";
 import { emitCommand } from "./commands/emit.js";
 import { importCommand } from "./commands/import.js";
 import { outcomeCommand } from "./commands/outcome.js";
@@ -13,6 +14,7 @@ import { serveCommand } from "./commands/serve.js";
 import { sessionsCommand } from "./commands/sessions.js";
 import { sqlCommand } from "./commands/sql.js";
 import { tailCommand } from "./commands/tail.js";
+import { watchCommand } from "./commands/watch.js";
 import { defaultIo, type Io } from "./context.js";
 import { EXIT, UsageError } from "./errors.js";
 
@@ -33,7 +35,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void = () =>
     })
     .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), analyzeCommand(io), sqlCommand(io), reportCommand(io), rotateCommand(io), serveCommand(io)]) {
+  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), analyzeCommand(io), sqlCommand(io), reportCommand(io), rotateCommand(io), serveCommand(io), watchCommand(io), alertsCommand(io)]) {
     program.addCommand(configureTree(cmd, io));
   }
   return program;

@@ -24,6 +24,7 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[] }> = {
   AGENT_ERROR_LOOP_THRESHOLD: { good: [["4", 4], ["2", 2]], bad: ["1", "0", "four"] },
   AGENT_TOOL_LOOP_THRESHOLD: { good: [["10", 10]], bad: ["1", "x"] },
   AGENT_PROVIDER_ERROR_THRESHOLD: { good: [["3", 3], ["1", 1]], bad: ["0", "many"] },
+  AGENT_STUCK_MINUTES: { good: [["15", 15], ["1", 1]], bad: ["0", "15m", "10081"] },
   AGENT_ANALYTICS_WEEKLY_REPORT: { good: [["false", false]], bad: ["weekly"] },
   AGENT_ANALYTICS_REPORT_DAY: { good: [["0", 0], ["6", 6]], bad: ["7", "-1", "sunday"] },
   AGENT_ANALYTICS_REPORT_HOUR: { good: [["9", 9], ["23", 23], ["0", 0]], bad: ["24", "9am"] },
@@ -126,10 +127,23 @@ describe("precedence: flags > environment > .env > config file > defaults", () =
     [{ logdir: "typo" }, /Unrecognized key/],
     [{ analyzer: { treshold: 3 } }, /Unrecognized key/],
     [{ streamFile: "../escape.jsonl" }, /streamFile: must be a plain file name/],
+    [{ analyzer: { contextWindowRatio: 1.5 } }, /analyzer\.contextWindowRatio/],
+    [{ analyzer: { costBudgetUsd: { default: -1 } } }, /analyzer\.costBudgetUsd\.default/],
+    [{ analyzer: { costBudgetUsd: { byModel: { opus: "5" } } } }, /analyzer\.costBudgetUsd\.byModel/],
+    [{ analyzer: { contextWindows: { "my-model": 0 } } }, /analyzer\.contextWindows/],
+    [{ analyzer: { restartThreshold: 0 } }, /analyzer\.restartThreshold/],
   ])("refuses a bad config file %j", (file, message) => {
     const cwd = tmp();
     writeFileSync(join(cwd, "awl.config.json"), JSON.stringify(file));
     expect(() => loadConfig({ env: {}, cwd })).toThrow(message);
+  });
+
+  it("takes the analyzer's detector settings from the config file, keeping defaults for the rest", () => {
+    const cwd = tmp();
+    const analyzer = { restartThreshold: 4, contextWindowRatio: 0.8, contextWindows: { "my-model": 32000 }, costBudgetUsd: { byModel: { opus: 20 } } };
+    writeFileSync(join(cwd, "awl.config.json"), JSON.stringify({ analyzer }));
+    const c = loadConfig({ env: {}, cwd });
+    expect(c.analyzer).toMatchObject({ ...analyzer, stuckMinutes: 15, failedSessionErrorThreshold: 5, costBudgetUsd: { default: 10, byExecutor: {}, byModel: { opus: 20 } } });
   });
 
   it("names the file when it is not JSON, and refuses a missing explicit one", () => {

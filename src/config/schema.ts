@@ -87,6 +87,21 @@ export const configFileSchema = z
         errorLoopThreshold: int(2).optional().describe("AGENT_ERROR_LOOP_THRESHOLD"),
         toolLoopThreshold: int(2).optional().describe("AGENT_TOOL_LOOP_THRESHOLD"),
         providerErrorThreshold: int(1).optional().describe("AGENT_PROVIDER_ERROR_THRESHOLD"),
+        stuckMinutes: int(1, 10_080).optional().describe("AGENT_STUCK_MINUTES: an open session silent this long is stuck"),
+        restartThreshold: int(1).optional().describe("excessive_restarts fires at this many retries of one task"),
+        failedSessionErrorThreshold: int(1).optional().describe("failed_session_high_errors: a failed session with at least this many agent errors"),
+        contextWindowRatio: z.number().gt(0).max(1).optional().describe("context_exhaustion fires when one request's prompt reaches this share of the model's window"),
+        contextWindows: z
+          .record(z.string().min(1), int(1))
+          .optional()
+          .describe("context window (tokens) per model name pattern (a substring, case-insensitive), added to the built-in table"),
+        costBudgetUsd: z
+          .strictObject({
+            default: z.number().positive().optional().describe("budget of one session in USD"),
+            byExecutor: z.record(z.string().min(1), z.number().positive()).optional(),
+            byModel: z.record(z.string().min(1), z.number().positive()).optional().describe("keys are model name substrings; the longest match wins over byExecutor"),
+          })
+          .optional(),
       })
       .optional(),
     serve: z
@@ -135,6 +150,12 @@ export interface AwlConfig {
     errorLoopThreshold: number;
     toolLoopThreshold: number;
     providerErrorThreshold: number;
+    stuckMinutes: number;
+    restartThreshold: number;
+    failedSessionErrorThreshold: number;
+    contextWindowRatio: number;
+    contextWindows: Record<string, number>;
+    costBudgetUsd: { default?: number; byExecutor: Record<string, number>; byModel: Record<string, number> };
   };
   reports: { weekly: boolean; day: number; hour: number };
   serve: { host: string; port: number; token?: string };
@@ -150,7 +171,14 @@ export const DEFAULTS: Omit<AwlConfig, "logDir" | "sources"> & { logDir: string 
   rotation: { maxSizeMb: 500, maxAgeHours: 24, gzipGraceMs: 2000, checkIntervalMs: 60_000 },
   notify: { cooldownMinutes: 30, maxAttempts: 8, timeoutMs: 10_000 },
   hooks: {},
-  analyzer: { enabled: true, pollIntervalMs: 5000, errorLoopThreshold: 4, toolLoopThreshold: 10, providerErrorThreshold: 3 },
+  analyzer: { enabled: true, pollIntervalMs: 5000, errorLoopThreshold: 4, toolLoopThreshold: 10, providerErrorThreshold: 3,
+    stuckMinutes: 15,
+    restartThreshold: 3,
+    failedSessionErrorThreshold: 5,
+    contextWindowRatio: 0.9,
+    contextWindows: {},
+    costBudgetUsd: { default: 10, byExecutor: {}, byModel: {} },
+  },
   reports: { weekly: true, day: 0, hour: 9 },
   serve: { host: "127.0.0.1", port: 7777 },
 };

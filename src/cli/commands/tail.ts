@@ -1,6 +1,6 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { Command } from "@commander-js/extra-typings";
-import { follow } from "../../store/follow.js";
+import { tail } from "../../live/tail.js";
 import type { AwlEvent } from "../../schema/index.js";
 import { ensureDir } from "../../store/fs.js";
 import { logPaths, sessionFile } from "../../store/paths.js";
@@ -41,7 +41,9 @@ export function tailCommand(io: Io) {
       if (out) io.stdout.write(out);
     };
     let offset = 0;
+    let ino = 0;
     if (existsSync(file)) {
+      ino = statSync(file).ino;
       const last = await readLastLines(file, opts.lines);
       print(last.lines);
       offset = last.endOffset;
@@ -51,9 +53,16 @@ export function tailCommand(io: Io) {
     if (opts.follow) {
       ensureDir(config.logDir);
       if (opts.attemptId) ensureDir(paths.sessions);
-      // The stream is rotated (awl rotate): the journal lets tail -f read every rotated file.
-      const rotation = opts.attemptId ? undefined : { journal: paths.rotations, archiveDir: paths.archive };
-      await follow(file, { start: offset, pollMs: config.analyzer.pollIntervalMs, signal: io.signal, onLines: print, rotation });
+      // The live tail (as awl watch): rotation with the writers' lease, truncation in place noticed even when the file regrows past the offset.
+      await tail({
+        path: file,
+        archiveDir: paths.archive,
+        start: ino ? { ino, offset, head: "" } : "start",
+        follow: true,
+        pollMs: config.analyzer.pollIntervalMs,
+        signal: io.signal,
+        onLines: print,
+      });
     }
     if (skipped) io.stderr.write(`awl: ${file}: skipped ${skipped} invalid line${skipped === 1 ? "" : "s"}\n`);
   });

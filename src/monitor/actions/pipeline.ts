@@ -14,7 +14,7 @@ import { Outbox, type OutboxEntry, outboxId } from "../notify/outbox.js";
 import { type CooldownState, pruneCooldown, routeAlert } from "../notify/route.js";
 import { sendTelegramMessage } from "../notify/telegram.js";
 import { sendWebhook } from "../notify/webhook.js";
-import { type ActionRecordInput, appendActionRecords } from "./action-log.js";
+import { type ActionRecordInput, appendActionRecords } from "../alerts-log.js";
 import { runAlertHook } from "./hook.js";
 
 /**

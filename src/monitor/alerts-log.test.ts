@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { useTmpDir } from "../../../test/helpers/tmp.js";
-import { ValidationError } from "../../schema/index.js";
-import { logPaths } from "../../store/paths.js";
-import { appendActionRecords } from "./action-log.js";
+import { useTmpDir } from "../../test/helpers/tmp.js";
+import { ValidationError } from "../schema/index.js";
+import { logPaths } from "../store/paths.js";
+import { appendActionRecords } from "./alerts-log.js";
 
 const tmp = useTmpDir();
 

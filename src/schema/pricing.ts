@@ -1,4 +1,4 @@
-import type { Usage } from "../schema/index.js";
+import type { Usage } from "./event.js";
 
 /**
  * An offline price table (USD per million tokens, per bucket) for agents that report no cost

@@ -1,0 +1,346 @@
+import { createReadStream, type FSWatcher, readdirSync, statSync, watch } from "node:fs";
+import { type FileHandle, open, stat } from "node:fs/promises";
+import { basename, dirname, extname, join } from "node:path";
+import { createGunzip } from "node:zlib";
+
+/**
+ * The live tail of the event stream. It hands over complete lines only (a partial last
+ * line waits for its newline), wakes on fs.watch of the directory with a slow poll as a
+ * safety net, and knows where it is as a `TailPosition` — the file's inode, the byte offset
+ * past the last line handed over, and the file's first bytes — so a watcher can persist it
+ * and resume after a restart:
+ *
+ * - rotation (the file renamed to `archive/<stem>.<stamp>.jsonl`, maybe gzipped later, and a
+ *   new file created): the old file is read to its end, including lines writers still
+ *   append during their short lease after the rename, before the new file is read from 0;
+ *   after a restart the rest of a rotated file is found in the archive (by inode, or by its
+ *   first bytes once gzipped);
+ * - truncation in place (the seed's `> file`): noticed by the size going down or the first
+ *   bytes changing, and read again from 0 — a byte offset is never carried across it.
+ */
+
+export interface TailPosition {
+  ino: number;
+  offset: number;
+  /** The file's first bytes (base64, up to HEAD_BYTES): identifies it once renamed or gzipped. */
+  head: string;
+}
+
+export type TailStart = "end" | "start" | TailPosition;
+
+export interface TailOptions {
+  path: string;
+  archiveDir: string;
+  start: TailStart;
+  /** With start "start": read the archived files of this stream first (a replay of the whole history). */
+  includeArchives?: boolean;
+  /** false: read what is there now and return (`--once`). */
+  follow: boolean;
+  pollMs: number;
+  /** How long writers may still append to a file after it was renamed away. */
+  leaseMs?: number;
+  signal?: AbortSignal;
+  /** Complete lines, and the position just past them. */
+  onLines: (lines: string[], pos: TailPosition) => void | Promise<void>;
+  /** Called whenever the tail has caught up, and at least every `pollMs` while idle. */
+  onIdle?: (pos: TailPosition) => void | Promise<void>;
+  /** Where reading resumed and anything notable (a truncation, a rotated file not found). */
+  onNote?: (note: string) => void;
+}
+
+export const HEAD_BYTES = 64;
+const CHUNK = 1 << 20;
+
+/** True when `current` (a file's first bytes) begins with the saved `head`. */
+export function sameHead(head: string, current: string): boolean {
+  const a = Buffer.from(head, "base64");
+  const b = Buffer.from(current, "base64");
+  return b.length >= a.length && b.subarray(0, a.length).equals(a);
+}
+
+function headLength(head: string): number {
+  return Buffer.from(head, "base64").length;
+}
+
+async function headOf(fh: FileHandle, size: number): Promise<string> {
+  const n = Math.min(HEAD_BYTES, size);
+  if (n <= 0) return "";
+  const b = Buffer.alloc(n);
+  const { bytesRead } = await fh.read(b, 0, n, 0);
+  return b.subarray(0, bytesRead).toString("base64");
+}
+
+/** Archived files of the stream (`<stem>.<stamp>.jsonl[.gz]`), oldest first, one per stamp (plain before gz). */
+export function archivedFiles(path: string, archiveDir: string): string[] {
+  const stem = basename(path, extname(path));
+  let names: string[];
+  try {
+    names = readdirSync(archiveDir);
+  } catch {
+    return [];
+  }
+  const byStamp = new Map<string, string>();
+  for (const n of names) {
+    const m = n.startsWith(`${stem}.`) ? /^(.*)\.jsonl(\.gz)?$/.exec(n.slice(stem.length + 1)) : null;
+    if (!m) continue;
+    const stamp = m[1]!;
+    if (!byStamp.has(stamp) || !m[2]) byStamp.set(stamp, n);
+  }
+  return [...byStamp.keys()].sort().map((k) => join(archiveDir, byStamp.get(k)!));
+}
+
+async function fileHead(path: string): Promise<string> {
+  if (path.endsWith(".gz")) {
+    const chunks: Buffer[] = [];
+    let len = 0;
+    const src = createReadStream(path).pipe(createGunzip());
+    try {
+      for await (const c of src as AsyncIterable<Buffer>) {
+        chunks.push(c);
+        len += c.length;
+        if (len >= HEAD_BYTES) break;
+      }
+    } catch {
+      // a corrupt archive: whatever was read
+    } finally {
+      src.destroy();
+    }
+    return Buffer.concat(chunks).subarray(0, HEAD_BYTES).toString("base64");
+  }
+  const fh = await open(path, "r");
+  try {
+    return await headOf(fh, HEAD_BYTES);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The archived file a saved position was in: same inode (renamed, still plain), or same first bytes (gzipped since). */
+export async function findArchived(pos: TailPosition, files: string[]): Promise<number> {
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    if (f.endsWith(".gz")) continue;
+    try {
+      if (statSync(f).ino === pos.ino) return i;
+    } catch {
+      // gone meanwhile (gzipped): tried by content below
+    }
+  }
+  if (pos.head === "") return -1;
+  for (let i = 0; i < files.length; i++) {
+    try {
+      const h = await fileHead(files[i]!);
+      if (sameHead(pos.head, h)) return i;
+    } catch {
+      // unreadable: not this one
+    }
+  }
+  return -1;
+}
+
+/** Reads a finished (archived) file from `offset` to its end, in line batches. A torn last line is dropped. */
+async function readFinished(path: string, offset: number, opts: TailOptions): Promise<void> {
+  const gz = path.endsWith(".gz");
+  const pos: TailPosition = { ino: gz ? 0 : statSync(path).ino, offset, head: await fileHead(path) };
+  const src = gz ? createReadStream(path).pipe(createGunzip()) : createReadStream(path, { start: offset, highWaterMark: CHUNK });
+  let skip = gz ? offset : 0;
+  let carry: Buffer = Buffer.alloc(0);
+  try {
+    for await (let chunk of src as AsyncIterable<Buffer>) {
+      if (opts.signal?.aborted) return;
+      if (skip > 0) {
+        const drop = Math.min(skip, chunk.length);
+        skip -= drop;
+        chunk = chunk.subarray(drop);
+        if (chunk.length === 0) continue;
+      }
+      const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const nl = buf.lastIndexOf(0x0a);
+      if (nl === -1) {
+        carry = Buffer.from(buf);
+        continue;
+      }
+      const lines = buf.toString("utf8", 0, nl).split("\n");
+      pos.offset += nl + 1;
+      carry = Buffer.from(buf.subarray(nl + 1));
+      await opts.onLines(lines, { ...pos });
+    }
+  } catch (err) {
+    if (!gz) throw err;
+    opts.onNote?.(`${path}: archive ends early (${(err as Error).message}); continuing with the next file`);
+  } finally {
+    src.destroy();
+  }
+}
+
+export async function tail(opts: TailOptions): Promise<void> {
+  const leaseMs = opts.leaseMs ?? 250;
+  let wake: (() => void) | undefined;
+  let pending = false;
+  const poke = () => {
+    pending = true;
+    wake?.();
+  };
+  let watcher: FSWatcher | undefined;
+  if (opts.follow) {
+    try {
+      watcher = watch(dirname(opts.path), { persistent: true }, (_event, name) => {
+        if (name === null || name === basename(opts.path)) poke();
+      });
+      watcher.on("error", () => undefined); // the poll goes on if the directory watch dies
+    } catch {
+      watcher = undefined;
+    }
+  }
+  opts.signal?.addEventListener("abort", poke, { once: true });
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (pending || opts.signal?.aborted) return resolve();
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => {
+      wake = undefined;
+    });
+
+  let fh: FileHandle | undefined;
+  const pos: TailPosition = { ino: 0, offset: 0, head: "" };
+  let carry = "";
+  let carryBytes = 0;
+
+  const openLive = async (at: "end" | number): Promise<boolean> => {
+    try {
+      const h = await open(opts.path, "r");
+      const st = await h.stat();
+      fh = h;
+      pos.ino = st.ino;
+      pos.offset = at === "end" ? st.size : Math.min(at, st.size);
+      pos.head = await headOf(h, st.size);
+      carry = "";
+      carryBytes = 0;
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw err;
+    }
+  };
+
+  const buf = Buffer.allocUnsafe(CHUNK);
+  const drain = async (): Promise<void> => {
+    if (!fh) return;
+    for (;;) {
+      const readAt = pos.offset + carryBytes;
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, readAt);
+      if (bytesRead <= 0) return;
+      // Checked after the read: bytes read from a file truncated and refilled meanwhile are dropped, never handed over.
+      const head = await headOf(fh, HEAD_BYTES);
+      if (!sameHead(pos.head, head)) {
+        opts.onNote?.(`${opts.path} was truncated: reading it from the start`);
+        pos.offset = 0;
+        pos.head = head;
+        carry = "";
+        carryBytes = 0;
+        continue;
+      }
+      pos.head = head;
+      const text = carry + buf.toString("utf8", 0, bytesRead);
+      const nl = text.lastIndexOf("\n");
+      if (nl === -1) {
+        carry = text;
+        carryBytes += bytesRead;
+        continue;
+      }
+      const done = text.slice(0, nl);
+      carry = text.slice(nl + 1);
+      const consumed = carryBytes + bytesRead - Buffer.byteLength(carry, "utf8");
+      carryBytes = Buffer.byteLength(carry, "utf8");
+      pos.offset += consumed;
+      await opts.onLines(done.split("\n"), { ...pos });
+      if (opts.signal?.aborted) return;
+    }
+  };
+
+  try {
+    // Where to begin: a saved position may lie in a file rotated away since.
+    const start = opts.start;
+    if (start === "start") {
+      if (opts.includeArchives) {
+        for (const f of archivedFiles(opts.path, opts.archiveDir)) {
+          if (opts.signal?.aborted) return;
+          await readFinished(f, 0, opts);
+        }
+      }
+      await openLive(0);
+    } else if (start === "end") {
+      await openLive("end");
+    } else {
+      let st: { ino: number; size: number } | undefined;
+      try {
+        st = statSync(opts.path);
+      } catch {
+        st = undefined;
+      }
+      if (st && st.ino === start.ino) {
+        await openLive(start.offset);
+        if (st.size < start.offset || !sameHead(start.head, pos.head)) {
+          opts.onNote?.(`${opts.path} was truncated while the watcher was stopped: reading it from the start`);
+          pos.offset = 0;
+        }
+      } else {
+        const files = archivedFiles(opts.path, opts.archiveDir);
+        const i = await findArchived(start, files);
+        if (i === -1) {
+          if (start.offset > 0) opts.onNote?.(`the file the watcher stopped in (inode ${start.ino}) is not in ${opts.archiveDir}: continuing with the current file`);
+        } else {
+          opts.onNote?.(`resuming in ${files[i]} at byte ${start.offset}, then the current file`);
+          for (let k = i; k < files.length && !opts.signal?.aborted; k++) {
+            await readFinished(files[k]!, k === i ? start.offset : 0, opts);
+          }
+        }
+        await openLive(0);
+      }
+    }
+
+    while (!opts.signal?.aborted) {
+      pending = false;
+      await drain();
+      if (opts.signal?.aborted) break;
+      let st: { ino: number; size: number } | undefined;
+      try {
+        st = await stat(opts.path);
+      } catch {
+        st = undefined;
+      }
+      if (fh && (!st || st.ino !== pos.ino)) {
+        // Renamed away: writers may still finish lines into it during their lease.
+        await sleep(leaseMs);
+        pending = false;
+        await drain();
+        await fh.close();
+        fh = undefined;
+        if (st && (await openLive(0))) continue;
+      } else if (fh && st) {
+        const head = await headOf(fh, Math.min(st.size, headLength(pos.head)));
+        if (st.size < pos.offset + carryBytes || head !== pos.head) {
+          opts.onNote?.(`${opts.path} was truncated: reading it from the start`);
+          pos.offset = 0;
+          pos.head = await headOf(fh, st.size);
+          carry = "";
+          carryBytes = 0;
+          continue;
+        }
+      } else if (!fh && st && (await openLive(0))) {
+        continue;
+      }
+      await opts.onIdle?.({ ...pos });
+      if (!opts.follow) break;
+      if (pending) continue;
+      await sleep(opts.pollMs);
+    }
+  } finally {
+    watcher?.close();
+    await fh?.close();
+  }
+}
