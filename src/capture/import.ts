@@ -11,7 +11,7 @@ import type { Adapter, Captured, SessionFacts, SourceFormat } from "./adapter.js
 import { addUsage } from "./adapter.js";
 import { detectDocument, detectLine } from "./detect.js";
 import { estimateCost } from "../schema/pricing.js";
-import { type BatchItem, capturedItem, Recorder } from "./recorder.js";
+import { type BatchItem, capturedItem, Recorder, withFingerprint } from "./recorder.js";
 
 /**
  * `awl import`: records existing agent output — saved stdout streams and the agents' own
@@ -296,11 +296,13 @@ interface Existing {
   keys: Set<string>;
   formats: Set<string>;
   failedCalls: Set<string>;
+  /** Tool failures already recorded, by fingerprint: a second source whose call ids differ (Codex's stream says `item_3`, its session file `call_…`) matches them by what failed. */
+  toolFailures: Map<string, number>;
 }
 
 /** What an attempt already holds: read from its session file, the truth, not from a side index. */
 async function existingAttempt(writer: LogWriter, attemptId: string): Promise<Existing> {
-  const e: Existing = { started: false, ended: false, keys: new Set(), formats: new Set(), failedCalls: new Set() };
+  const e: Existing = { started: false, ended: false, keys: new Set(), formats: new Set(), failedCalls: new Set(), toolFailures: new Map() };
   const path = sessionFile(writer.paths, attemptId);
   if (!existsSync(path)) return e;
   writer.releaseLocks(); // what this process wrote is on disk before it is read back
@@ -316,13 +318,27 @@ async function existingAttempt(writer: LogWriter, attemptId: string): Promise<Ex
     }
     if (d.record_id) e.keys.add(d.record_id);
     if ((ev.event_type === "error" || d.result === "error") && d.tool_call_id) e.failedCalls.add(d.tool_call_id);
+    const fp = (ev.data as { error_fingerprint?: string }).error_fingerprint;
+    if (ev.event_type === "error" && d.tool_call_id && fp) e.toolFailures.set(fp, (e.toolFailures.get(fp) ?? 0) + 1);
   });
   return e;
 }
 
+/**
+ * A tool failure the first source did not record (Gemini CLI's stream reports a failed shell
+ * command as a success; only its session file knows). One the first source has, under the
+ * same call id or, where the sources name calls differently, as one more failure of the
+ * same fingerprint, is the same failure again.
+ */
 function isToolFailure(c: Captured, existing: Existing): boolean {
-  const id = (c.data as { tool_call_id?: string }).tool_call_id;
-  return c.event_type === "error" && id !== undefined && !existing.failedCalls.has(id);
+  if (c.event_type !== "error") return false;
+  const id = c.data.tool_call_id;
+  if (id === undefined || existing.failedCalls.has(id)) return false;
+  const fp = withFingerprint(c.data).error_fingerprint ?? "";
+  const left = existing.toolFailures.get(fp) ?? 0;
+  if (left === 0) return true;
+  existing.toolFailures.set(fp, left - 1);
+  return false;
 }
 
 /** A key for an event the adapter gave none: its type, time and content. */

@@ -65,6 +65,17 @@ describe("awl import", () => {
     expect(metrics.map((m) => m.metrics.total_tokens)).toEqual([34438, 35252]);
   });
 
+  it("merges Codex's stream and session file, whose call ids differ, without repeating a failure", async () => {
+    // Codex's `exec --json` names calls `item_N`, its session file `call_…`: the five failing
+    // `git push` calls of the loop must stay five, whichever file comes first.
+    for (const order of [["stdout", "session"], ["session", "stdout"]]) {
+      const dir = tmp();
+      await awl(["import", "--log-dir", dir, "--json", ...order.map((f) => join(FIX, "codex", `error_loop.${f}.jsonl`))]);
+      const errors = events(dir).filter((e) => e.event_type === "error");
+      expect(errors.map((e) => (e.data as { error_fingerprint: string }).error_fingerprint)).toEqual(Array(5).fill("git_remote_not_found"));
+    }
+  });
+
   it("dates a stream that names no time (Codex exec --json) by the file's last write, not 1970", async () => {
     const dir = tmp();
     const src = tmp();
