@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { AwlConfig, NotifyChannel } from "../../config/schema.js";
+import type { AwlConfig } from "../../config/schema.js";
 import { type Alert, alertRecordSchema } from "../../schema/alert.js";
 import { follow } from "../../store/follow.js";
 import { ensureDir, writeFileAtomic } from "../../store/fs.js";
 import { type LogPaths, logPaths } from "../../store/paths.js";
 import { readLines } from "../../store/reader.js";
 import { historyFiles } from "../../store/rotate.js";
+import { configuredChannels } from "../notify/broadcast.js";
 import { formatAlertHtml, formatAlertText, splitMessage } from "../notify/format.js";
 import { backoffMs, type FetchLike, type SendOutcome } from "../notify/http.js";
 import { Outbox, type OutboxEntry, outboxId } from "../notify/outbox.js";
@@ -145,13 +146,7 @@ function formatAge(ms: number): string {
   return h < 48 ? `${h} h` : `${Math.floor(h / 24)} d`;
 }
 
-/** Channels with a complete configuration. */
-export function configuredChannels(config: AwlConfig): NotifyChannel[] {
-  const out: NotifyChannel[] = [];
-  if (config.notify.telegram?.botToken && config.notify.telegram.chatId) out.push("telegram");
-  if (config.notify.webhook?.url) out.push("webhook");
-  return out;
-}
+export { configuredChannels };
 
 export async function runActionPipeline(opts: PipelineOptions): Promise<PipelineStats> {
   const { config } = opts;
