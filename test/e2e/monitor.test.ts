@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { MonitorStatus } from "../../src/monitor/service.js";
 import type { AlertActionRecord } from "../../src/schema/alert.js";
 import { logPaths } from "../../src/store/paths.js";
 import { AWL_SOURCE, TSX } from "../helpers/awl.js";
@@ -36,9 +37,11 @@ function startMonitor(dir: string, apiBase: string) {
   });
   children.push(child);
   let stderr = "";
+  let stdout = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d));
+  child.stdout!.on("data", (d: Buffer) => (stdout += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  return { child, exited, stderr: () => stderr };
+  return { child, exited, stderr: () => stderr, statuses: () => stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as MonitorStatus) };
 }
 
 /** The analyzer is tailing once it has checkpointed its position (it starts at the stream's end). */
@@ -95,6 +98,12 @@ describe("awl monitor (spawned)", () => {
     for (const f of ["watch.json", "actions.json", "schedule.json"]) expect(existsSync(join(dir, ".state", f)), f).toBe(true);
     expect(existsSync(join(dir, ".state", "monitor.pid"))).toBe(false);
     expect(actionRecords(dir).filter((r) => r.status === "ok").map((r) => r.action)).toEqual(["notify", "notify"]);
+    // --json: a status record at start and one at the end, counting what happened.
+    const st = m.statuses();
+    expect(st[0]).toMatchObject({ type: "status", state: "running", analyzer: "on", channels: ["telegram"], next_report: null });
+    expect(st.at(-1)).toMatchObject({ type: "status", state: "stopped", alerts: 2, notifications: { sent: 2, pending: 0, failed: 0 }, last_error: null });
+    expect(st.at(-1)!.events).toBeGreaterThanOrEqual(8);
+    expect(m.stderr()).toBe("");
   });
 
   it("killed with kill -9 between the alert and the send: after a restart the message is sent exactly once", { timeout: 60_000 }, async () => {
@@ -136,6 +145,27 @@ describe("awl monitor (spawned)", () => {
     expect(second.stderr()).toMatch(/^awl: another awl monitor \(pid \d+ on .+\) is watching this log directory; stop it first\n$/);
     first.child.kill("SIGTERM");
     expect((await first.exited).code).toBe(0);
+  });
+});
+
+describe("awl monitor on a terminal (in-process)", () => {
+  it("prints a readable status line at start and at the end, and a stop line naming the signal", { timeout: 30_000 }, async () => {
+    const dir = tmp();
+    const ctl = new AbortController();
+    const r = await runCli(["monitor", "--log-dir", dir], {
+      env: { AGENT_ANALYTICS_WEEKLY_REPORT: "true" },
+      cwd: dir,
+      tty: true,
+      signal: ctl.signal,
+      onStdout: (out) => {
+        if (out.includes("running")) ctl.abort("SIGTERM");
+      },
+    });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d running · analyzer on \(0 events\) · 0 alerts · notifications 0 sent, 0 pending, 0 failed · next report \d{4}-\d\d-\d\d \d\d:00 · last rotation none yet$/);
+    expect(lines.at(-1)).toMatch(/ stopped · /);
+    expect(r.stderr).toMatch(/^awl: monitor: watching .+ \(stop with Ctrl-C\)\nawl: monitor: stopped \(SIGTERM\): .+ stopped · /);
   });
 });
 
