@@ -5,6 +5,7 @@ import { type FakeBotApi, startFakeBotApi } from "../../test/helpers/fake-bot-ap
 import { writeHandHistory } from "../../test/helpers/hand-history.js";
 import { useTmpDir } from "../../test/helpers/tmp.js";
 import { type AwlConfig, loadConfig } from "../config/index.js";
+import { claimWatcher } from "../live/instance.js";
 import { logPaths } from "../store/paths.js";
 import { loadScheduleState, nextWeeklySlot } from "./schedule.js";
 import { type MonitorStatus, runMonitor, weeklyReportJob } from "./service.js";
@@ -143,6 +144,23 @@ describe("weeklyReportJob", () => {
 });
 
 describe("runMonitor supervision", () => {
+  it("another awl watch on the log directory ends the monitor at once with what to do (a restart cannot fix it)", async () => {
+    api = await startFakeBotApi({ token: TOKEN });
+    const { dir, config } = setup((c) => {
+      c.analyzer.enabled = true;
+    });
+    const release = claimWatcher(logPaths(dir).state); // as a running `awl watch` holds it
+    try {
+      const errors: string[] = [];
+      await expect(runMonitor({ config, signal: new AbortController().signal, onError: (p, m) => errors.push(`${p}: ${m}`) })).rejects.toThrow(
+        /^analyzer: another awl watch \(pid \d+ on .+\) is watching this log directory; .* \(or set AGENT_WORK_ANALYZER_ENABLED=false to run the monitor without its analyzer\)$/,
+      );
+      expect(errors).toEqual([]); // not restarted
+    } finally {
+      release();
+    }
+  });
+
   it("a part that keeps failing is reported, restarted with backoff, and ends the monitor non-zero with its error", { timeout: 30_000 }, async () => {
     api = await startFakeBotApi({ token: TOKEN });
     const { dir, config } = setup((c) => {
