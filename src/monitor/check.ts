@@ -83,6 +83,8 @@ export function checkConfig(config: AwlConfig, opts: { env: NodeJS.ProcessEnv; c
   if (tg?.botToken && /\s/.test(tg.botToken)) problems.push("Telegram: the bot token contains white space");
   const wh = config.notify.webhook;
   if (wh?.secret && !wh.url) problems.push("webhook: a secret is set but no URL (AWL_WEBHOOK_URL)");
+  if (wh?.url && !isHttp(wh.url)) problems.push(`webhook: the URL must be http:// or https:// (got ${redactUrl(wh.url)})`);
+  if (tg?.apiBase && !isHttp(tg.apiBase)) problems.push(`Telegram: the API base must be http:// or https:// (got ${redactUrl(tg.apiBase)})`);
   const channels = configuredChannels(config);
   for (const r of config.notify.routes ?? []) {
     if (!channels.includes(r.channel)) problems.push(`notify.routes: a route to ${r.channel}, which is not configured`);
@@ -116,6 +118,15 @@ export function checkConfig(config: AwlConfig, opts: { env: NodeJS.ProcessEnv; c
   const rot = config.rotation;
   plan.push({ part: "rotation", detail: `checked every ${Math.round(rot.checkIntervalMs / 1000)} s: at ${rot.maxSizeMb} MB or ${rot.maxAgeHours} h; retention ${config.retention.streamDays} d stream, ${config.retention.sessions} sessions` });
   return { problems, plan };
+}
+
+function isHttp(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === "http:" || u.protocol === "https:";
+  } catch {
+    return false;
+  }
 }
 
 /** A URL without its credentials, query or fragment (they may carry a token). */

@@ -196,6 +196,7 @@ describe("awl monitor --check", () => {
     ["half a Telegram setup", { AWL_TELEGRAM_BOT_TOKEN: "1:tok" }, {}, "Telegram: the bot token is set but no chat id (AWL_TELEGRAM_CHAT_ID)"],
     ["a chat id without a token", { AWL_TELEGRAM_CHAT_ID: "5" }, {}, "Telegram: the chat id is set but no bot token (AWL_TELEGRAM_BOT_TOKEN)"],
     ["a webhook secret without a URL", { AWL_WEBHOOK_SECRET: "s" }, {}, "webhook: a secret is set but no URL (AWL_WEBHOOK_URL)"],
+    ["a webhook URL that is not HTTP", {}, { notify: { webhook: { url: "ftp://files.example.com/drop" } } }, "webhook: the URL must be http:// or https:// (got ftp://files.example.com/drop)"],
     ["a route to a channel that is not configured", {}, { notify: { routes: [{ channel: "webhook" }] } }, "notify.routes: a route to webhook, which is not configured"],
     ["a hook that is not on PATH", {}, { hooks: { onAlert: { command: ["no-such-pager-xyz"] } } }, "hooks.onAlert: no-such-pager-xyz is not found on PATH"],
     ["a hook that is not executable", {}, { hooks: { onAlert: { command: ["./notes.txt"] } } }, "hooks.onAlert: ./notes.txt is not an executable file"],
