@@ -180,6 +180,7 @@ export async function runMonitor(opts: MonitorOptions): Promise<MonitorStatus> {
             },
           }).then((s) => {
             base.events += s.events;
+            status.events = base.events;
           }),
         ),
       );
