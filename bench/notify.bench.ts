@@ -54,7 +54,7 @@ const child = spawn(process.execPath, ["--import", TSX, join(import.meta.dirname
 await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
 await new Promise((r) => setTimeout(r, 300)); // the follower's first read of the (absent) file
 
-const line = (i: number) => `${JSON.stringify(makeAlert({ alert_id: `al-${i}`, task_id: `bench-${i}`, timestamp: new Date().toISOString() }))}\n`;
+const line = (i: number) => `${JSON.stringify(makeAlert({ alert_id: `al-${i}`, task_id: `bench-${i}`, timestamp: new Date().toISOString(), last_seen: new Date().toISOString() }))}\n`;
 
 // One at a time.
 const lat: number[] = [];

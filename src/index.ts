@@ -29,6 +29,9 @@ export { routeAlert } from "./monitor/notify/route.js";
 export { sendTelegramMessage, type TelegramTarget } from "./monitor/notify/telegram.js";
 export { sendWebhook, signBody, type WebhookTarget } from "./monitor/notify/webhook.js";
 export { dueAt, nextWeeklySlot, previousWeeklySlot, runScheduler, type SchedulerOptions } from "./monitor/schedule.js";
+export { type BroadcastResult, broadcast, configuredChannels, NoChannelError, type TextMessage } from "./monitor/notify/broadcast.js";
+export { type CheckResult, checkConfig } from "./monitor/check.js";
+export { MonitorError, type MonitorOptions, type MonitorStatus, runMonitor, weeklyReportJob } from "./monitor/service.js";
 
 export type {
   Analytics,

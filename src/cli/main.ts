@@ -6,6 +6,7 @@ import { analyzeCommand } from "./commands/analyze.js";
 import { alertsCommand } from "./commands/alerts.js";
 import { emitCommand } from "./commands/emit.js";
 import { importCommand } from "./commands/import.js";
+import { monitorCommand } from "./commands/monitor.js";
 import { outcomeCommand } from "./commands/outcome.js";
 import { rotateCommand } from "./commands/rotate.js";
 import { reportCommand } from "./commands/report.js";
@@ -35,7 +36,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void = () =>
     })
     .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), analyzeCommand(io), sqlCommand(io), reportCommand(io), rotateCommand(io), serveCommand(io), watchCommand(io), alertsCommand(io)]) {
+  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), analyzeCommand(io), sqlCommand(io), reportCommand(io, setExitCode), rotateCommand(io), serveCommand(io), watchCommand(io), alertsCommand(io), monitorCommand(io, setExitCode)]) {
     program.addCommand(configureTree(cmd, io));
   }
   return program;

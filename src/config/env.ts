@@ -51,6 +51,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "AWL_WEBHOOK_URL", path: "notify.webhook.url", type: { kind: "url" }, effect: "alerts are POSTed to this URL as JSON" },
   { name: "AWL_WEBHOOK_SECRET", path: "notify.webhook.secret", type: { kind: "text" }, effect: "HMAC-SHA256 key: the webhook carries X-Awl-Signature: sha256=<hex>", secret: true },
   { name: "AWL_NOTIFY_COOLDOWN_MINUTES", path: "notify.cooldownMinutes", type: { kind: "int", min: 0 }, effect: "at most one notification per task and alert type in this many minutes (default 30)" },
+  { name: "AWL_NOTIFY_MAX_AGE_MINUTES", path: "notify.maxAgeMinutes", type: { kind: "int", min: 0 }, effect: "alerts whose last event is older than this are recorded as skipped, not sent nor hooked (replayed history); 0 = no limit (default 60)" },
   { name: "AWL_SERVE_PORT", path: "serve.port", type: { kind: "int", min: 0, max: 65535 }, effect: "port of awl serve (default 7777; 0 = any free port)" },
   { name: "AWL_SERVE_TOKEN", path: "serve.token", type: { kind: "secret", minLength: 16 }, effect: "bearer token awl serve requires on its API; required to bind to a non-loopback address" },
 ];

@@ -40,6 +40,7 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[] }> = {
   AWL_WEBHOOK_URL: { good: [["https://hooks.example.com/awl", "https://hooks.example.com/awl"]], bad: ["not a url", "file:///etc/passwd"] },
   AWL_WEBHOOK_SECRET: { good: [["s3cr3t", "s3cr3t"]], bad: ["a\nb"] },
   AWL_NOTIFY_COOLDOWN_MINUTES: { good: [["0", 0], ["30", 30]], bad: ["-1", "30m"] },
+  AWL_NOTIFY_MAX_AGE_MINUTES: { good: [["0", 0], ["60", 60], ["1440", 1440]], bad: ["-5", "1h"] },
   AWL_SERVE_PORT: { good: [["7777", 7777], ["0", 0], ["65535", 65535]], bad: ["65536", "-1", "http", "80.5"] },
   AWL_SERVE_TOKEN: { good: [["s3cret-token-0123456789", "s3cret-token-0123456789"], [" abcdefghijklmnop ", "abcdefghijklmnop"]], bad: ["short", "has a space in it ok"] },
 };
@@ -90,6 +91,7 @@ describe("notification secrets", () => {
     const c = loadConfig({ env: {}, cwd });
     expect(c.notify.routes).toEqual([{ channel: "telegram", minSeverity: "error", types: ["error_loop"] }]);
     expect(c.notify.cooldownMinutes).toBe(30);
+    expect(c.notify.maxAgeMinutes).toBe(60);
     expect(c.hooks.onAlert).toEqual({ command: ["/bin/echo", "x"], timeoutMs: 500 });
     writeFileSync(join(cwd, "awl.config.json"), JSON.stringify({ notify: { routes: [{ channel: "sms" }] } }));
     expect(() => loadConfig({ env: {}, cwd })).toThrow(/notify\.routes/);

@@ -66,6 +66,9 @@ export const configFileSchema = z
           .optional()
           .describe("which channel gets which alerts; default: every configured channel gets warning and above"),
         cooldownMinutes: int(0).optional().describe("AWL_NOTIFY_COOLDOWN_MINUTES: one notification per task and alert type in this window"),
+        maxAgeMinutes: int(0)
+          .optional()
+          .describe("AWL_NOTIFY_MAX_AGE_MINUTES: alerts whose last event is older than this are not sent nor hooked (replayed history); 0 = no limit"),
         maxAttempts: int(1, 100).optional().describe("sends of one notification before it is given up"),
         timeoutMs: int(100, 600_000).optional().describe("timeout of one HTTP request"),
       })
@@ -140,6 +143,8 @@ export interface AwlConfig {
     webhook?: { url?: string; secret?: string };
     routes?: NotifyRoute[];
     cooldownMinutes: number;
+    /** Alerts whose `last_seen` is older than this (event time) are recorded as skipped; 0 = no limit. */
+    maxAgeMinutes: number;
     maxAttempts: number;
     timeoutMs: number;
   };
@@ -169,7 +174,7 @@ export const DEFAULTS: Omit<AwlConfig, "logDir" | "sources"> & { logDir: string 
   streamFile: "agent-work-stream.jsonl",
   retention: { sessions: 100, streamDays: 30, errorsDays: 90, alertsDays: 365, sessionArchiveDays: 30, sessionIdleHours: 24 },
   rotation: { maxSizeMb: 500, maxAgeHours: 24, gzipGraceMs: 2000, checkIntervalMs: 60_000 },
-  notify: { cooldownMinutes: 30, maxAttempts: 8, timeoutMs: 10_000 },
+  notify: { cooldownMinutes: 30, maxAgeMinutes: 60, maxAttempts: 8, timeoutMs: 10_000 },
   hooks: {},
   analyzer: { enabled: true, pollIntervalMs: 5000, errorLoopThreshold: 4, toolLoopThreshold: 10, providerErrorThreshold: 3,
     stuckMinutes: 15,

@@ -63,7 +63,7 @@ async function actionRecords(dir: string): Promise<AlertActionRecord[]> {
 }
 
 function raise(dir: string, id: string) {
-  appendFileSync(logPaths(dir).alerts, `${JSON.stringify(makeAlert({ alert_id: id, task_id: `task-${id}`, timestamp: new Date().toISOString() }))}\n`);
+  appendFileSync(logPaths(dir).alerts, `${JSON.stringify(makeAlert({ alert_id: id, task_id: `task-${id}`, timestamp: new Date().toISOString(), last_seen: new Date().toISOString() }))}\n`);
 }
 
 describe("notification outbox across kill -9", () => {

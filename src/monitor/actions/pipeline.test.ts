@@ -25,6 +25,7 @@ function setup(over: (c: AwlConfig) => void = () => undefined) {
   const config = loadConfig({ env: { AGENT_WORK_LOG_DIR: dir }, cwd: dir });
   config.notify.telegram = { botToken: TOKEN, chatId: "-100777", apiBase: api!.url };
   config.rotation.gzipGraceMs = 0;
+  config.notify.maxAgeMinutes = 0; // fixed event times below; the age limit has its own test
   over(config);
   return { dir, config, paths: logPaths(dir) };
 }
@@ -35,7 +36,12 @@ function raise(dir: string, ...alerts: Alert[]) {
 
 async function actions(dir: string): Promise<AlertActionRecord[]> {
   const out: AlertActionRecord[] = [];
-  for await (const batch of readLines(logPaths(dir).alerts)) for (const l of batch) if (JSON.parse(l).record_type === "action") out.push(JSON.parse(l));
+  for await (const batch of readLines(logPaths(dir).alerts))
+    for (const l of batch) {
+      if (!l.startsWith("{")) continue; // the invalid lines a test wrote on purpose
+      const r = JSON.parse(l);
+      if (r.record_type === "action") out.push(r);
+    }
   return out;
 }
 
@@ -108,13 +114,50 @@ describe("runActionPipeline (once)", () => {
     expect(recs.find((r) => r.alert_id === "F2")).toMatchObject({ action: "notify", status: "skipped", detail: expect.stringMatching(/^telegram: cooldown/) });
   });
 
-  it("skips stale alerts and counts lines that are not alerts", async () => {
+  it("records alerts whose last event is older than notify.maxAgeMinutes as skipped (replayed history pages nobody), once", async () => {
+    api = await startFakeBotApi({ token: TOKEN });
+    const { dir, config } = setup((c) => {
+      c.notify.maxAgeMinutes = 60;
+      c.notify.webhook = { url: `${api!.url}/hook` };
+      c.hooks.onAlert = { command: [process.execPath, "-e", ""] };
+    });
+    const now = Date.parse("2026-11-25T12:00:00Z");
+    const at = (min: number) => new Date(now - min * 60_000).toISOString();
+    // The line's own timestamp is recent (a replay writes it now): only the event time counts.
+    raise(
+      dir,
+      makeAlert({ alert_id: "old", task_id: "t-old", timestamp: at(0), first_seen: at(90 * 24 * 60), last_seen: at(90 * 24 * 60) }),
+      makeAlert({ alert_id: "edge", task_id: "t-edge", timestamp: at(0), first_seen: at(61), last_seen: at(61) }),
+      makeAlert({ alert_id: "fresh", task_id: "t-fresh", timestamp: at(0), first_seen: at(59), last_seen: at(59) }),
+    );
+    appendFileSync(logPaths(dir).alerts, 'not json\n{"record_type":"alert"}\n');
+    const stats = await runActionPipeline({ config, once: true, now: () => now });
+    expect(stats).toMatchObject({ alerts: 3, stale: 2, invalid: 2, sent: 2, hooks: 1, skipped: 6 });
+    expect(api.received).toHaveLength(2);
+    for (const r of api.received) expect(String(r.body.text)).toContain("t-fresh");
+    const recs = await actions(dir);
+    const skipped = recs.filter((r) => r.status === "skipped");
+    expect(skipped.map((r) => `${r.alert_id} ${r.action} ${r.detail}`).sort()).toEqual([
+      "edge hook hook: stale: last event 61 min ago (notify.maxAgeMinutes 60)",
+      "edge notify telegram: stale: last event 61 min ago (notify.maxAgeMinutes 60)",
+      "edge notify webhook: stale: last event 61 min ago (notify.maxAgeMinutes 60)",
+      "old hook hook: stale: last event 90 d ago (notify.maxAgeMinutes 60)",
+      "old notify telegram: stale: last event 90 d ago (notify.maxAgeMinutes 60)",
+      "old notify webhook: stale: last event 90 d ago (notify.maxAgeMinutes 60)",
+    ]);
+    // Read again from the start (state lost): nothing is recorded twice.
+    const { rmSync } = await import("node:fs");
+    rmSync(join(logPaths(dir).state, "actions.json"));
+    const again = await runActionPipeline({ config, once: true, now: () => now });
+    expect(again.skipped).toBe(0);
+    expect((await actions(dir)).length).toBe(recs.length);
+  });
+
+  it("maxAgeMinutes 0 sends an alert of any age", async () => {
     api = await startFakeBotApi({ token: TOKEN });
     const { dir, config } = setup();
-    raise(dir, makeAlert({ alert_id: "old", timestamp: "2020-01-01T00:00:00.000Z" }));
-    appendFileSync(logPaths(dir).alerts, "not json\n{\"record_type\":\"alert\"}\n");
-    const stats = await runActionPipeline({ config, once: true });
-    expect(stats).toMatchObject({ alerts: 1, stale: 1, invalid: 2, sent: 0 });
+    raise(dir, makeAlert({ alert_id: "ancient", timestamp: "2020-01-01T00:00:00.000Z", last_seen: "2020-01-01T00:00:00.000Z" }));
+    expect(await runActionPipeline({ config, once: true })).toMatchObject({ stale: 0, sent: 1 });
   });
 });
 

@@ -1,17 +1,18 @@
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { AwlConfig, NotifyChannel } from "../../config/schema.js";
+import type { AwlConfig } from "../../config/schema.js";
 import { type Alert, alertRecordSchema } from "../../schema/alert.js";
 import { follow } from "../../store/follow.js";
 import { ensureDir, writeFileAtomic } from "../../store/fs.js";
 import { type LogPaths, logPaths } from "../../store/paths.js";
 import { readLines } from "../../store/reader.js";
 import { historyFiles } from "../../store/rotate.js";
+import { configuredChannels } from "../notify/broadcast.js";
 import { formatAlertHtml, formatAlertText, splitMessage } from "../notify/format.js";
 import { backoffMs, type FetchLike, type SendOutcome } from "../notify/http.js";
 import { Outbox, type OutboxEntry, outboxId } from "../notify/outbox.js";
-import { type CooldownState, pruneCooldown, routeAlert } from "../notify/route.js";
+import { type CooldownState, pruneCooldown, routeAlert, selectChannels } from "../notify/route.js";
 import { sendTelegramMessage } from "../notify/telegram.js";
 import { sendWebhook } from "../notify/webhook.js";
 import { type ActionRecordInput, appendActionRecords } from "../alerts-log.js";
@@ -52,8 +53,12 @@ export interface PipelineOptions {
   env?: NodeJS.ProcessEnv;
   /** First retry delay; doubles per attempt (default 1000 ms). */
   backoffBaseMs?: number;
-  /** An alert raised longer ago than this when first read is not acted on (default 24 h). */
-  staleAfterMs?: number;
+  /**
+   * An alert whose last event (`last_seen`, event time) is older than this when read is
+   * recorded as skipped instead of sent or hooked: `awl watch --replay` over months of
+   * history must not page anyone. Default `notify.maxAgeMinutes`; 0 = no limit.
+   */
+  maxAgeMs?: number;
   /** Observes what the pipeline does (status lines, tests, benchmarks). */
   onEvent?: (e: PipelineEvent) => void;
 }
@@ -134,13 +139,14 @@ function sameHead(path: string, head: ActionsState["head"]): boolean {
   }
 }
 
-/** Channels with a complete configuration. */
-export function configuredChannels(config: AwlConfig): NotifyChannel[] {
-  const out: NotifyChannel[] = [];
-  if (config.notify.telegram?.botToken && config.notify.telegram.chatId) out.push("telegram");
-  if (config.notify.webhook?.url) out.push("webhook");
-  return out;
+function formatAge(ms: number): string {
+  const min = Math.floor(ms / 60_000);
+  if (min < 120) return `${min} min`;
+  const h = Math.floor(min / 60);
+  return h < 48 ? `${h} h` : `${Math.floor(h / 24)} d`;
 }
+
+export { configuredChannels };
 
 export async function runActionPipeline(opts: PipelineOptions): Promise<PipelineStats> {
   const { config } = opts;
@@ -149,7 +155,7 @@ export async function runActionPipeline(opts: PipelineOptions): Promise<Pipeline
   const outbox = new Outbox(paths.state);
   const channels = configuredChannels(config);
   const stats: PipelineStats = { alerts: 0, invalid: 0, stale: 0, queued: 0, sent: 0, failed: 0, skipped: 0, hooks: 0 };
-  const staleAfter = opts.staleAfterMs ?? 86_400_000;
+  const maxAge = opts.maxAgeMs ?? config.notify.maxAgeMinutes * 60_000;
   const emit = opts.onEvent ?? (() => undefined);
   ensureDir(paths.dir);
   ensureDir(paths.state);
@@ -187,8 +193,20 @@ export async function runActionPipeline(opts: PipelineOptions): Promise<Pipeline
       const alert = r.data;
       stats.alerts++;
       emit({ type: "alert", alert });
-      if (now() - Date.parse(alert.timestamp) > staleAfter) {
+      const age = now() - Date.parse(alert.last_seen);
+      if (maxAge > 0 && age > maxAge) {
         stats.stale++;
+        const reason = `stale: last event ${formatAge(age)} ago (notify.maxAgeMinutes ${Math.round(maxAge / 60_000)})`;
+        const targets: OutboxEntry["kind"][] = [...selectChannels(alert, { channels, routes: config.notify.routes })];
+        if (config.hooks.onAlert) targets.push("hook");
+        for (const kind of targets) {
+          const id = outboxId(kind, alert.alert_id);
+          if (outbox.known(id)) continue; // read again after a restart: recorded once
+          outbox.finish(entryFor(kind, alert, id), { status: "skipped", at: new Date(now()).toISOString(), attempts: 0, detail: reason });
+          records.push({ alert_id: alert.alert_id, attempt_id: alert.attempt_id, action: kind === "hook" ? "hook" : "notify", status: "skipped", detail: `${kind}: ${reason}` });
+          stats.skipped++;
+          emit({ type: "skipped", alert_id: alert.alert_id, channel: kind, reason });
+        }
         continue;
       }
       const decision = routeAlert(alert, { channels, routes: config.notify.routes, cooldownMinutes: config.notify.cooldownMinutes }, state.cooldown);
