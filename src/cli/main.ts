@@ -4,6 +4,7 @@ import { ConfigError } from "../config/index.js";
 import { ValidationError } from "../schema/index.js";
 import { analyzeCommand } from "./commands/analyze.js";
 import { alertsCommand } from "./commands/alerts.js";
+import { demoCommand } from "./commands/demo.js";
 import { emitCommand } from "./commands/emit.js";
 import { importCommand } from "./commands/import.js";
 import { outcomeCommand } from "./commands/outcome.js";
@@ -35,7 +36,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void = () =>
     })
     .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), analyzeCommand(io), sqlCommand(io), reportCommand(io), rotateCommand(io), serveCommand(io), watchCommand(io), alertsCommand(io)]) {
+  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), analyzeCommand(io), sqlCommand(io), reportCommand(io), rotateCommand(io), serveCommand(io), watchCommand(io), alertsCommand(io), demoCommand(io)]) {
     program.addCommand(configureTree(cmd, io));
   }
   return program;
