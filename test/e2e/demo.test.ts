@@ -125,6 +125,23 @@ describe("awl demo", () => {
     }
   }, 60_000);
 
+  it("says where its data is when the port is taken", async () => {
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const logDir = join(tmp(), "busy");
+      const r = await awl(["demo", "--port", String(port), "--log-dir", logDir]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.toString()).toContain(`port ${port} on 127.0.0.1 is in use`);
+      expect(r.stderr.toString()).toContain(`the demo's data stays in ${logDir}`);
+      expect(existsSync(join(logDir, "agent-alerts.jsonl"))).toBe(true);
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
+
   it("ships every file it needs in the npm package", () => {
     const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);

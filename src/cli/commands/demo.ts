@@ -46,7 +46,7 @@ export function demoCommand(io: Io) {
           analytics,
         });
       } catch (err) {
-        if (err instanceof ServeError) throw new UsageError(err.message);
+        if (err instanceof ServeError) throw new UsageError(`${err.message}; the demo's data stays in ${config.logDir} (awl serve --log-dir ${config.logDir} --port N)`);
         throw err;
       }
       closeAnalytics = false;
