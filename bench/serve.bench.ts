@@ -116,6 +116,8 @@ try {
   const lat = new Histogram();
   let connected = 0;
   let bytesUnsampled = 0;
+  // Reads by the sampled clients: how many pieces the server's writes arrived in (fewer is cheaper for everyone).
+  let sampledChunks = 0;
   const reqs = [];
   for (let i = 0; i < CLIENTS; i++) {
     const sampled = i % SAMPLE_EVERY === 0;
@@ -132,6 +134,7 @@ try {
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => {
           const now = performance.now();
+          sampledChunks++;
           const text = carry + chunk;
           const cut = text.lastIndexOf("\n\n");
           carry = cut === -1 ? text : text.slice(cut + 2);
@@ -160,6 +163,7 @@ try {
   figures.push({ metric: "SSE p99 / baseline p99", value: (lat.pct(0.99) / Math.max(0.1, base.pct(0.99))).toFixed(1) });
   const sampledClients = Math.ceil(CLIENTS / SAMPLE_EVERY);
   figures.push({ metric: `events appended / received by the ${sampledClients} sampled clients`, value: `${sent} / ${lat.n} (expected ${sent * sampledClients})` });
+  figures.push({ metric: "reads per sampled client per second", value: (sampledChunks / sampledClients / SECONDS).toFixed(0) });
   figures.push({ metric: `MB received by the other ${CLIENTS - sampledClients} clients`, value: (bytesUnsampled / 1e6).toFixed(0) });
   figures.push({ metric: `server RSS after 5 s / at end of ${SECONDS} s (MB)`, value: `${(startRss / 1024).toFixed(0)} / ${(endRss / 1024).toFixed(0)}`, target: "flat" });
   figures.push({ metric: "server RSS max (MB)", value: Math.round(Math.max(...rss) / 1024) });

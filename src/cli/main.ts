@@ -4,6 +4,7 @@ import { ConfigError } from "../config/index.js";
 import { ValidationError } from "../schema/index.js";
 import { analyzeCommand } from "./commands/analyze.js";
 import { alertsCommand } from "./commands/alerts.js";
+import { demoCommand } from "./commands/demo.js";
 import { emitCommand } from "./commands/emit.js";
 import { importCommand } from "./commands/import.js";
 import { monitorCommand } from "./commands/monitor.js";
@@ -36,7 +37,25 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void = () =>
     })
     .enablePositionalOptions()
     .exitOverride();
-  for (const cmd of [runCommand(io, setExitCode), importCommand(io), emitCommand(io), outcomeCommand(io), sessionsCommand(io), tailCommand(io), analyzeCommand(io), sqlCommand(io), reportCommand(io, setExitCode), rotateCommand(io), serveCommand(io), watchCommand(io), alertsCommand(io), monitorCommand(io, setExitCode)]) {
+  // In the order of the data's path, which is the order `awl --help` lists them.
+  const commands = [
+    demoCommand(io),
+    runCommand(io, setExitCode),
+    importCommand(io),
+    emitCommand(io),
+    outcomeCommand(io),
+    sessionsCommand(io),
+    tailCommand(io),
+    watchCommand(io),
+    alertsCommand(io),
+    monitorCommand(io, setExitCode),
+    rotateCommand(io),
+    analyzeCommand(io),
+    sqlCommand(io),
+    reportCommand(io, setExitCode),
+    serveCommand(io),
+  ];
+  for (const cmd of commands) {
     program.addCommand(configureTree(cmd, io));
   }
   return program;

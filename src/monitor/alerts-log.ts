@@ -1,28 +1,15 @@
-import { statSync } from "node:fs";
-import { type Alert, type AlertActionRecord, type AlertRecord, alertRecordSchema, SCHEMA_VERSION, ValidationError } from "../schema/index.js";
+import { type AlertActionRecord, type AlertRecord, alertRecordSchema, SCHEMA_VERSION, ValidationError } from "../schema/index.js";
+import { alertsFile } from "../store/alerts.js";
 import { closeQuietly, ensureDir, openAppend, writeAll } from "../store/fs.js";
-import { type LogPaths, logPaths } from "../store/paths.js";
-import { emptyStats, type ReadStats, readRecords } from "../store/reader.js";
+import type { LogPaths } from "../store/paths.js";
 import { redactValue } from "../store/redact.js";
 
 /**
- * The one writer and reader of agent-alerts.jsonl. Alerts (the analyzer) and actions
- * (what awl did about them) share the file; every caller goes through here so a line is
- * always one whole record written with one O_APPEND write.
+ * The one writer of agent-alerts.jsonl. Alerts (the analyzer) and actions (what awl did
+ * about them) share the file; every caller goes through here so a line is always one whole
+ * record written with one O_APPEND write. The reader is store/alerts.ts, re-exported here.
  */
-
-export interface AlertFilter {
-  record_type?: AlertRecord["record_type"];
-  type?: Alert["type"] | readonly Alert["type"][];
-  attempt_id?: string;
-  alert_id?: string;
-  /** Records whose `timestamp` (or an alert's `last_seen`) is at or after this time. */
-  since?: Date;
-}
-
-function alertsFile(where: string | LogPaths): string {
-  return typeof where === "string" ? logPaths(where).alerts : where.alerts;
-}
+export { type AlertFilter, matchesFilter, readAlertRecords } from "../store/alerts.js";
 
 /**
  * Appends whole records in one write; nothing is written for an empty list. Every record is
@@ -58,52 +45,4 @@ export function appendActionRecords(where: string | LogPaths, records: readonly 
   const out = records.map((r) => ({ record_type: "action", schema_version: SCHEMA_VERSION, ...r, timestamp: r.timestamp ?? ts }) as AlertActionRecord);
   appendAlertRecords(where, out);
   return out.map((r) => redactValue(r));
-}
-
-export function matchesFilter(r: AlertRecord, f: AlertFilter | undefined): boolean {
-  if (!f) return true;
-  if (f.record_type && r.record_type !== f.record_type) return false;
-  if (f.attempt_id && r.attempt_id !== f.attempt_id) return false;
-  if (f.alert_id && r.alert_id !== f.alert_id) return false;
-  if (f.type) {
-    if (r.record_type !== "alert") return false;
-    const types = typeof f.type === "string" ? [f.type] : f.type;
-    if (!types.includes(r.type)) return false;
-  }
-  if (f.since) {
-    const at = Date.parse(r.record_type === "alert" ? r.last_seen : r.timestamp);
-    const written = Date.parse(r.timestamp);
-    if (Math.max(at, written) < f.since.getTime()) return false;
-  }
-  return true;
-}
-
-const acceptAlertRecord = (v: unknown): AlertRecord | undefined => {
-  const r = alertRecordSchema.safeParse(v);
-  return r.success ? r.data : undefined;
-};
-
-/**
- * Every record of the alerts file matching `filter`, in file order, with the reader's
- * counts of skipped lines. A missing file is an empty list.
- */
-export async function readAlertRecords(
-  where: string | LogPaths,
-  filter?: AlertFilter,
-  opts: { start?: number } = {},
-): Promise<{ records: AlertRecord[]; stats: ReadStats }> {
-  const file = alertsFile(where);
-  const records: AlertRecord[] = [];
-  try {
-    statSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { records, stats: emptyStats(file) };
-    throw err;
-  }
-  const it = readRecords(file, { accept: acceptAlertRecord, start: opts.start });
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return { records, stats: r.value };
-    for (const rec of r.value) if (matchesFilter(rec, filter)) records.push(rec);
-  }
 }

@@ -1,17 +1,13 @@
-import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { type Alert, type AlertActionRecord, type AlertRecord, alertRecordSchema } from "../schema/index.js";
+import type { AlertRecord } from "../schema/index.js";
+import { acceptAlertRecord, type AlertWithActions, collectAlerts, readAlertHistory } from "../store/alerts.js";
 import { follow } from "../store/follow.js";
 import { readRecords } from "../store/reader.js";
+import { historyFiles } from "../store/rotate.js";
+import type { LogPaths } from "../store/paths.js";
 
-/**
- * Reading agent-alerts.jsonl for the server (the live analyzer writes it). Stand-in until
- * the shared alerts reader lands: it is the store's reader plus the alert schema.
- */
-export const acceptAlertRecord = (v: unknown): AlertRecord | undefined => {
-  const r = alertRecordSchema.safeParse(v);
-  return r.success ? r.data : undefined;
-};
+/** The server's view of agent-alerts.jsonl, through the store's one alerts reader. */
+export { acceptAlertRecord, type AlertWithActions };
 
 export interface AlertFilter {
   attemptId?: string;
@@ -20,10 +16,6 @@ export interface AlertFilter {
   /** Only alerts whose last_seen is at or after this time (ISO). */
   since?: string;
   limit: number;
-}
-
-export interface AlertWithActions extends Alert {
-  actions: AlertActionRecord[];
 }
 
 export interface AlertList {
@@ -35,45 +27,22 @@ export interface AlertList {
   skipped: number;
 }
 
-export async function listAlerts(file: string, filter: AlertFilter): Promise<AlertList> {
-  if (!existsSync(file)) return { alerts: [], total: 0, cursor: 0, skipped: 0 };
-  const alerts: AlertWithActions[] = [];
-  const byId = new Map<string, AlertWithActions>();
-  const orphans: AlertActionRecord[] = [];
-  const it = readRecords(file, { accept: acceptAlertRecord });
-  for (;;) {
-    const r = await it.next();
-    if (r.done) {
-      const s = r.value;
-      for (const a of orphans) byId.get(a.alert_id)?.actions.push(a);
-      const since = filter.since ? Date.parse(filter.since) : undefined;
-      const matching = alerts.filter(
-        (a) =>
-          (!filter.attemptId || a.attempt_id === filter.attemptId) &&
-          (!filter.type || a.type === filter.type) &&
-          (!filter.severity || a.severity === filter.severity) &&
-          (since === undefined || Date.parse(a.last_seen) >= since),
-      );
-      matching.reverse();
-      return {
-        alerts: matching.slice(0, filter.limit),
-        total: matching.length,
-        cursor: s.endOffset,
-        skipped: s.skipped.invalid_json + s.skipped.invalid_schema + s.skipped.oversized,
-      };
-    }
-    for (const rec of r.value) {
-      if (rec.record_type === "alert") {
-        const a: AlertWithActions = { ...rec, actions: [] };
-        alerts.push(a);
-        byId.set(rec.alert_id, a);
-      } else {
-        const a = byId.get(rec.alert_id);
-        if (a) a.actions.push(rec);
-        else orphans.push(rec);
-      }
-    }
-  }
+/**
+ * The alerts of the whole history (archives too), each once (its first line) with its
+ * actions, filtered, newest first.
+ */
+export async function listAlerts(paths: LogPaths, filter: AlertFilter): Promise<AlertList> {
+  const { records, endOffset, skipped } = await readAlertHistory(paths);
+  const since = filter.since ? Date.parse(filter.since) : undefined;
+  const matching = collectAlerts(records).filter(
+    (a) =>
+      (!filter.attemptId || a.attempt_id === filter.attemptId) &&
+      (!filter.type || a.type === filter.type) &&
+      (!filter.severity || a.severity === filter.severity) &&
+      (since === undefined || Date.parse(a.last_seen) >= since),
+  );
+  matching.reverse();
+  return { alerts: matching.slice(0, filter.limit), total: matching.length, cursor: endOffset, skipped };
 }
 
 export interface AlertLine {
@@ -86,28 +55,41 @@ export interface AlertLine {
  * Follows the alerts file from a byte offset, handing over each record with the offset
  * just past its line. Offsets survive a server restart; after a rotation (the file is
  * now shorter than the offset) the stream starts again from the new file's beginning.
+ * An alert already on an earlier line (archives included) is not handed over again: the
+ * history before `from` is read for its ids first (alerts files are small: one line per
+ * episode), then the stream goes on from `from`.
  */
 export async function followAlerts(
-  file: string,
+  paths: LogPaths,
   from: number,
   pollMs: number,
   signal: AbortSignal,
   onRecords: (lines: AlertLine[]) => void,
 ): Promise<void> {
-  let start = from;
+  const file = paths.alerts;
+  let cut = from;
   try {
-    if (start > (await stat(file)).size) start = 0;
+    if (cut > (await stat(file)).size) cut = 0;
   } catch {
-    start = 0;
+    cut = 0;
   }
+  const seen = new Set<string>();
+  for (const f of historyFiles(paths, "agent-alerts")) {
+    if (f.kind === "live") continue;
+    for await (const batch of readRecords(f.path, { accept: acceptAlertRecord })) for (const r of batch) if (r.record_type === "alert") seen.add(r.alert_id);
+  }
+  let before = cut > 0;
   await follow(file, {
-    start,
+    start: 0,
     pollMs,
     signal,
+    onReset: () => {
+      before = false;
+    },
     onLines: (lines, endOffset) => {
       // Offsets of each line, counted back from the end of the batch.
       let end = endOffset;
-      const out: AlertLine[] = [];
+      const parsed: AlertLine[] = [];
       for (let i = lines.length - 1; i >= 0; i--) {
         const line = lines[i]!;
         const lineEnd = end;
@@ -119,9 +101,17 @@ export async function followAlerts(
           continue;
         }
         const record = acceptAlertRecord(value);
-        if (record) out.push({ record, offset: lineEnd });
+        if (record) parsed.push({ record, offset: lineEnd });
       }
-      out.reverse();
+      parsed.reverse();
+      const out: AlertLine[] = [];
+      for (const l of parsed) {
+        const first = l.record.record_type !== "alert" || !seen.has(l.record.alert_id);
+        if (l.record.record_type === "alert") seen.add(l.record.alert_id);
+        if (before && l.offset <= cut) continue;
+        if (first) out.push(l);
+      }
+      if (before && endOffset >= cut) before = false;
       if (out.length) onRecords(out);
     },
   });

@@ -235,6 +235,61 @@ describe("GET /api/alerts", () => {
   });
 });
 
+describe("alerts on two lines, history in archives", () => {
+  it("shows an alert raised twice (awl run and awl watch) once, with the actions of both lines, and counts it once", async () => {
+    const dir = tmp();
+    history(dir);
+    const one = alertRecord({ attempt_id: "att-b" });
+    writeAlerts(dir, [
+      { record_type: "action", timestamp: "2026-11-20T10:05:30.000Z", alert_id: one.alert_id, attempt_id: "att-b", action: "intervene", status: "ok" },
+      one,
+      { record_type: "action", timestamp: "2026-11-20T10:06:00.000Z", alert_id: one.alert_id, attempt_id: "att-b", action: "notify", status: "ok", detail: "telegram" },
+      { ...one, timestamp: "2026-11-20T10:07:00.000Z", message: "raised again by the other process" },
+      { record_type: "action", timestamp: "2026-11-20T10:08:00.000Z", alert_id: "al-nowhere", attempt_id: "att-b", action: "notify", status: "failed" },
+    ]);
+    const a = await app({ logDir: dir });
+    const r = await get(a, "/api/alerts");
+    const alerts = r.body.alerts as { alert_id: string; message: string; actions: { action: string }[] }[];
+    expect(r.body.total).toBe(1);
+    expect(alerts.map((x) => [x.alert_id, x.message])).toEqual([[one.alert_id, one.message]]);
+    expect(alerts[0]!.actions.map((x) => x.action)).toEqual(["intervene", "notify"]);
+    const sessions = (await get(a, "/api/sessions")).body.sessions as { attempt_id: string; alerts: number }[];
+    expect(sessions.find((x) => x.attempt_id === "att-b")!.alerts).toBe(1);
+  });
+
+  it("lists sessions and alerts that exist only in rotated archives (plain and compressed)", async () => {
+    const { loadConfig } = await import("../config/index.js");
+    const { rotateLogs } = await import("../store/rotate.js");
+    const dir = tmp();
+    const config = loadConfig({ env: { AGENT_WORK_LOG_DIR: dir }, cwd: dir });
+    config.rotation.gzipGraceMs = 0;
+    const old = recorder(dir, "archived-gz", { executor: "CODEX" });
+    old.start({ prompt: "old" });
+    old.end({ completion_status: "success" });
+    old.close();
+    const archivedAlert = alertRecord({ attempt_id: "archived-gz" });
+    writeAlerts(dir, [archivedAlert]);
+    await rotateLogs(config, { force: true, now: Date.parse("2026-11-24T00:00:00Z") });
+    config.rotation.gzipGraceMs = 3_600_000;
+    const mid = recorder(dir, "archived-plain", { executor: "CLAUDE" });
+    mid.start({ prompt: "mid" });
+    mid.close();
+    await rotateLogs(config, { force: true, now: Date.parse("2026-11-25T00:00:00Z") });
+    const live = recorder(dir, "live-one", { executor: "GEMINI" });
+    live.start({ prompt: "now" });
+    live.close();
+    writeAlerts(dir, [{ ...archivedAlert, timestamp: "2026-11-25T01:00:00.000Z" }]);
+    const a = await app({ logDir: dir });
+    const sessions = (await get(a, "/api/sessions")).body.sessions as { attempt_id: string; alerts: number }[];
+    expect(sessions.map((x) => x.attempt_id).sort()).toEqual(["archived-gz", "archived-plain", "live-one"]);
+    expect(sessions.find((x) => x.attempt_id === "archived-gz")!.alerts).toBe(1);
+    expect((await get(a, "/api/health")).body.sessions).toBe(3);
+    const alerts = (await get(a, "/api/alerts")).body;
+    expect(alerts.total).toBe(1);
+    expect((alerts.alerts as { alert_id: string }[])[0]!.alert_id).toBe(archivedAlert.alert_id);
+  });
+});
+
 describe("GET /api/analytics/*", () => {
   it("answers 503 with a clear error when no analytics source is configured", async () => {
     const a = await app({ logDir: tmp() });

@@ -287,7 +287,7 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
   app.get("/api/alerts", async (c) => {
     const q = c.req.query();
     onlyKnown(q, ["attempt_id", "type", "severity", "since", "limit"]);
-    const list = await listAlerts(paths.alerts, {
+    const list = await listAlerts(paths, {
       attemptId: textParam(q, "attempt_id", 1000),
       type: textParam(q, "type"),
       severity: textParam(q, "severity"),
@@ -309,7 +309,7 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
       let from = after;
       // Without an id: from now on (past the last complete line; a line being written is not cut).
       if (from === undefined) from = existsSync(paths.alerts) ? (await readLastLines(paths.alerts, 0)).endOffset : 0;
-      await followAlerts(paths.alerts, from, pollMs, stop.signal, (records) => {
+      await followAlerts(paths, from, pollMs, stop.signal, (records) => {
         let text = "";
         for (const r of records) text += sseMessage(JSON.stringify(r.record), r.offset, r.record.record_type);
         ch.write(text);

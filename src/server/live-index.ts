@@ -1,10 +1,11 @@
-import { existsSync } from "node:fs";
+import { basename } from "node:path";
 import type { AlertRecord, AwlEvent, MetricsRecord } from "../schema/index.js";
 import { follow } from "../store/follow.js";
 import type { LogPaths } from "../store/paths.js";
 import { acceptEvent, acceptMetrics, type ReadStats, readRecords } from "../store/reader.js";
 import { SessionIndex, type SessionSummary } from "../store/sessions.js";
-import { acceptAlertRecord } from "./alerts.js";
+import { acceptAlertRecord } from "../store/alerts.js";
+import { historyFiles } from "../store/rotate.js";
 
 /**
  * The server's picture of every session: built once from the stream and metrics files,
@@ -20,7 +21,8 @@ export class LiveIndex {
   /** Lines skipped while reading (torn or invalid), per file: reported by /api/health. */
   readonly skipped: Record<string, number> = {};
   private cache: SessionSummary[] | undefined;
-  private readonly alertCounts = new Map<string, number>();
+  /** Distinct alert ids per attempt: the same alert on two lines (awl run and awl watch both raised it) counts once. */
+  private readonly alertIds = new Map<string, Set<string>>();
 
   constructor(
     private readonly paths: LogPaths,
@@ -61,7 +63,7 @@ export class LiveIndex {
 
   /** Alerts raised for the attempt so far. */
   alertsOf(attemptId: string): number {
-    return this.alertCounts.get(attemptId) ?? 0;
+    return this.alertIds.get(attemptId)?.size ?? 0;
   }
 
   metricsOf(attemptId: string): MetricsRecord[] {
@@ -74,19 +76,29 @@ export class LiveIndex {
     };
   }
 
+  /**
+   * Reads a log's whole history — rotated archives (plain or compressed, oldest first), then
+   * the live file — and returns the live file's end, where following goes on. Sessions that
+   * exist only in archives are listed too.
+   */
   private async load<T>(file: string, accept: (v: unknown) => T | undefined, onBatch: (batch: T[]) => void): Promise<number> {
-    if (!existsSync(file)) return 0;
-    const it = readRecords(file, { accept });
-    for (;;) {
-      const r = await it.next();
-      if (r.done) {
-        const stats: ReadStats = r.value;
-        const n = stats.skipped.invalid_json + stats.skipped.invalid_schema + stats.skipped.oversized;
-        if (n) this.skipped[file] = n;
-        return stats.endOffset;
+    const stem = basename(file, ".jsonl");
+    let liveEnd = 0;
+    for (const f of historyFiles(this.paths, stem)) {
+      const it = readRecords(f.path, { accept });
+      for (;;) {
+        const r = await it.next();
+        if (r.done) {
+          const stats: ReadStats = r.value;
+          const n = stats.skipped.invalid_json + stats.skipped.invalid_schema + stats.skipped.oversized;
+          if (n) this.skipped[f.path] = (this.skipped[f.path] ?? 0) + n;
+          if (f.kind === "live") liveEnd = stats.endOffset;
+          break;
+        }
+        onBatch(r.value);
       }
-      onBatch(r.value);
     }
+    return liveEnd;
   }
 
   private addEvents(events: AwlEvent[], notify: boolean): void {
@@ -116,7 +128,10 @@ export class LiveIndex {
     const changed = new Set<string>();
     for (const r of records) {
       if (r.record_type !== "alert") continue;
-      this.alertCounts.set(r.attempt_id, (this.alertCounts.get(r.attempt_id) ?? 0) + 1);
+      const ids = this.alertIds.get(r.attempt_id) ?? new Set<string>();
+      if (ids.has(r.alert_id)) continue;
+      ids.add(r.alert_id);
+      this.alertIds.set(r.attempt_id, ids);
       changed.add(r.attempt_id);
     }
     if (changed.size) this.changed(changed, notify);

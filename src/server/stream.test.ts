@@ -161,6 +161,34 @@ describe("GET /api/alerts/stream", () => {
   });
 });
 
+describe("GET /api/alerts/stream, an alert on two lines", () => {
+  it("sends an alert once even when it is written again (before or after the client's offset)", async () => {
+    const dir = tmp();
+    const a1 = alertRecord({ attempt_id: "x" });
+    writeAlerts(dir, [a1]);
+    const s = await serve(dir);
+    const c = await sse(`${s.url}/api/alerts/stream?after=0`);
+    const a2 = alertRecord({ attempt_id: "y" });
+    writeAlerts(dir, [{ ...a1, timestamp: "2026-11-20T10:09:00.000Z" }, a2, { ...a2, timestamp: "2026-11-20T10:09:00.000Z" }]);
+    writeAlerts(dir, [{ record_type: "action", timestamp: "2026-11-20T10:10:00.000Z", alert_id: a2.alert_id, attempt_id: "y", action: "notify", status: "ok" }]);
+    await c.until((m) => m.some((x) => x.event === "action"));
+    expect(c.messages.map((m) => [m.event, (JSON.parse(m.data) as { alert_id: string }).alert_id])).toEqual([
+      ["alert", a1.alert_id],
+      ["alert", a2.alert_id],
+      ["action", a2.alert_id],
+    ]);
+    // Resuming after a2's first line: its second line is not sent again.
+    const again = await sse(`${s.url}/api/alerts/stream`, { "Last-Event-ID": c.messages[1]!.id! });
+    const a3 = alertRecord({ attempt_id: "z" });
+    writeAlerts(dir, [a3]);
+    await again.until((m) => m.some((x) => JSON.parse(x.data).alert_id === a3.alert_id));
+    expect(again.messages.map((m) => [m.event, (JSON.parse(m.data) as { alert_id: string }).alert_id])).toEqual([
+      ["action", a2.alert_id],
+      ["alert", a3.alert_id],
+    ]);
+  });
+});
+
 describe("GET /api/stream", () => {
   it("sends a session's updated summary as its events arrive", async () => {
     const dir = tmp();

@@ -1,5 +1,8 @@
 import { readFileSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { openAnalytics } from "../../src/analytics/index.js";
+import { prepareDemo } from "../../src/cli/demo/run.js";
+import { loadConfig } from "../../src/config/index.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AwlEvent } from "../../src/schema/index.js";
 import type { AnalyticsSource } from "../../src/server/routes/analytics.js";
@@ -169,6 +172,49 @@ describe("the dashboard in Chromium", () => {
     ]);
     expect(problems).toEqual([]);
   });
+});
+
+describe("awl demo's dashboard in Chromium", () => {
+  it("shows the analyzer's loop alert and the executor chart from DuckDB over the bundled sessions", async () => {
+    const dir = tmp();
+    const config = loadConfig({ flags: { logDir: dir }, env: {}, cwd: dir });
+    const now = Date.now();
+    const { alerts } = await prepareDemo({ config, now: () => now });
+    const loop = alerts.find((a) => a.type === "error_loop" && a.executor === "CLAUDE");
+    expect(loop).toBeDefined();
+    const analytics = await openAnalytics(config);
+    try {
+      const { page } = await openDashboard(dir, "", analytics);
+      const item = page.locator(`#alerts li[data-alert-id="${loop!.alert_id}"]`);
+      await item.waitFor();
+      const text = await item.textContent();
+      expect(text).toContain("error_loop");
+      expect(text).toContain(loop!.recommendation);
+      expect(text).toContain("git_remote_not_found");
+      expect(await page.locator("#alerts li").count()).toBe(alerts.length);
+      await page.locator("#executors-panel td", { hasText: "GEMINI" }).waitFor();
+      await page.waitForFunction(() => Boolean((globalThis as unknown as { Chart?: { getChart(id: string): unknown } }).Chart?.getChart("timeseries-chart")));
+      const drawn = await page.evaluate(() => {
+        type ChartLike = { data: { labels: string[]; datasets: { label: string; data: number[] }[] } };
+        const C = (globalThis as unknown as { Chart: { getChart(id: string): ChartLike | undefined } }).Chart;
+        const ex = C.getChart("executors-chart")!;
+        const ts = C.getChart("timeseries-chart")!;
+        return { labels: ex.data.labels, sets: ex.data.datasets.map((d) => [d.label, d.data]), days: ts.data.labels.length, sessions: ts.data.datasets.find((d) => d.label === "sessions")?.data };
+      });
+      expect(drawn.labels).toEqual(["CLAUDE", "CODEX", "GEMINI"]);
+      expect(drawn.sets).toEqual([
+        ["sessions", [3, 3, 3]],
+        ["succeeded", [2, 2, 3]],
+      ]);
+      // The bundled sessions, shifted to end now, spread over the last 52 hours: three or four UTC days.
+      expect(drawn.days).toBeGreaterThanOrEqual(3);
+      expect(drawn.days).toBeLessThanOrEqual(4);
+      expect(drawn.sessions?.reduce((a, b) => a + b, 0)).toBe(9);
+      expect(problems).toEqual([]);
+    } finally {
+      analytics.close();
+    }
+  }, 60_000);
 });
 
 describe("a long transcript in Chromium", () => {

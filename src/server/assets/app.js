@@ -464,15 +464,21 @@
   }
 
   const charts = {};
-  function renderChart(id, type, rows, labelPattern) {
+  // A bucket at midnight UTC reads as its day.
+  const chartLabel = (v) => (typeof v === "string" && /^\d{4}-\d\d-\d\dT00:00:00(\.000)?Z$/.test(v) ? v.slice(0, 10) : fmt.value(v));
+
+  /** `prefer`: the columns to plot when present (counts on one scale); else the first numeric ones. */
+  function renderChart(id, type, rows, labelPattern, prefer = []) {
     if (typeof Chart === "undefined" || rows.length === 0) return;
     const cols = columnsOf(rows, 20);
     const labelCol = cols.find((c) => labelPattern.test(c)) || cols.find((c) => typeof rows[0][c] === "string") || cols[0];
-    const numeric = cols.filter((c) => c !== labelCol && rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === "number")).slice(0, 3);
+    const isNumeric = (c) => c !== labelCol && rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === "number");
+    const preferred = prefer.filter((c) => cols.includes(c) && isNumeric(c));
+    const numeric = preferred.length ? preferred : cols.filter(isNumeric).slice(0, 3);
     charts[id]?.destroy();
     charts[id] = new Chart(document.getElementById(id), {
       type,
-      data: { labels: rows.map((r) => fmt.value(r[labelCol])), datasets: numeric.map((c) => ({ label: c, data: rows.map((r) => r[c] ?? null) })) },
+      data: { labels: rows.map((r) => chartLabel(r[labelCol])), datasets: numeric.map((c) => ({ label: c, data: rows.map((r) => r[c] ?? null) })) },
       options: { animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { position: "bottom" } } },
     });
   }
@@ -498,10 +504,12 @@
     void loadAlerts();
     void loadAnalytics("errors", (rows, panel) => renderTable(panel.querySelector("table"), rows));
     void loadAnalytics("executors", (rows, panel) => {
-      renderTable(panel.querySelector("table"), rows);
-      renderChart("executors-chart", "bar", rows, /executor|name|agent/i);
+      // Success comes as a rate object ({k, n, rate, ci_low, ci_high}): its counts join the row.
+      const flat = rows.map((r) => (r.success && typeof r.success === "object" ? { executor: r.executor, sessions: r.sessions, succeeded: r.success.k, finished: r.success.n, ...r } : r));
+      renderTable(panel.querySelector("table"), flat);
+      renderChart("executors-chart", "bar", flat, /executor|name|agent/i, ["sessions", "succeeded"]);
     });
-    void loadAnalytics("timeseries", (rows) => renderChart("timeseries-chart", "line", rows, /bucket|time|date|day|week|period/i));
+    void loadAnalytics("timeseries", (rows) => renderChart("timeseries-chart", "line", rows, /bucket|time|date|day|week|period/i, ["sessions", "errors", "alerts"]));
     window.addEventListener("hashchange", route);
     route();
   }
