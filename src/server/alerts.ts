@@ -64,6 +64,8 @@ export async function listAlerts(file: string, filter: AlertFilter): Promise<Ale
     }
     for (const rec of r.value) {
       if (rec.record_type === "alert") {
+        // Two writers (awl run's analyzer, awl watch) may write one alert: the first line is it.
+        if (byId.has(rec.alert_id)) continue;
         const a: AlertWithActions = { ...rec, actions: [] };
         alerts.push(a);
         byId.set(rec.alert_id, a);

@@ -21,6 +21,7 @@ export class LiveIndex {
   readonly skipped: Record<string, number> = {};
   private cache: SessionSummary[] | undefined;
   private readonly alertCounts = new Map<string, number>();
+  private readonly alertIds = new Set<string>();
 
   constructor(
     private readonly paths: LogPaths,
@@ -115,7 +116,8 @@ export class LiveIndex {
   private addAlerts(records: AlertRecord[], notify: boolean): void {
     const changed = new Set<string>();
     for (const r of records) {
-      if (r.record_type !== "alert") continue;
+      if (r.record_type !== "alert" || this.alertIds.has(r.alert_id)) continue;
+      this.alertIds.add(r.alert_id); // one alert may be written by two processes
       this.alertCounts.set(r.attempt_id, (this.alertCounts.get(r.attempt_id) ?? 0) + 1);
       changed.add(r.attempt_id);
     }

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../../../test/helpers/io.js";
 import { useTmpDir } from "../../../test/helpers/tmp.js";
+import { listAlerts } from "../../server/alerts.js";
 import { loadConfig } from "../../config/index.js";
 import { DEFAULT_RECOVERY_TEMPLATE, unknownPlaceholders } from "../../config/schema.js";
 import type { Alert, AlertRecord, AwlEvent } from "../../schema/index.js";
@@ -215,5 +217,20 @@ describe("superviseRun", () => {
     const lines = alertsFile(dir);
     expect(lines.filter((l) => l.record_type === "alert").map((l) => l.alert_id)).toEqual(["al_other", "al_ext"]);
     expect(lines.find((l) => l.record_type === "action")).toMatchObject({ alert_id: "al_ext", action: "intervene", detail: "ext-r1" });
+  });
+});
+
+describe("one alert written by two processes (awl run's analyzer and awl watch)", () => {
+  it("is listed once by awl alerts and by the server, with its actions", async () => {
+    const dir = tmp();
+    const paths = logPaths(dir);
+    appendAlertRecords(paths, [alert]);
+    appendAlertRecords(paths, [{ record_type: "action", timestamp: alert.timestamp, alert_id: alert.alert_id, attempt_id: "a1", action: "intervene", status: "ok", detail: "a1-r1" }]);
+    appendAlertRecords(paths, [{ ...alert, timestamp: "2026-11-25T07:00:02.000Z" }]);
+    const list = await runCli(["alerts", "--json", "--actions", "--log-dir", dir], { cwd: dir });
+    expect((JSON.parse(list.stdout) as AlertRecord[]).map((r) => r.record_type)).toEqual(["action", "alert"]);
+    const served = await listAlerts(paths.alerts, { limit: 10 });
+    expect(served.total).toBe(1);
+    expect(served.alerts[0]!.actions).toHaveLength(1);
   });
 });
