@@ -124,6 +124,25 @@ describe("awl run interventions (a fake agent in Claude Code's stream-json)", ()
     expect(l.alerts.find((a) => a.record_type === "alert")).toMatchObject({ type: "error_loop", alert_id: actions[0]!.alert_id });
   });
 
+  it("an autofix that does not end the error loop counts as the loop again: at the limit awl gives up", async () => {
+    const dir = tmp();
+    const config = join(dir, "awl.config.json");
+    writeFileSync(config, JSON.stringify({ interventions: { types: ["error_loop"], maxPerAttempt: 1, autofixCommand: [node, "-e", "process.exit(3)"] } }));
+    const r = await run(dir, ["--attempt-id", "unfixed", "--config", config], { LOOP_MODE: "errors", LOOP_EVERY_MS: "20" });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.toString()).toContain("autofix command exited 3");
+    const l = logs(dir);
+    expect(l.events.filter((e) => e.event_type === "session_start")).toHaveLength(1);
+    const actions = l.alerts.filter((a) => a.record_type === "action") as { action: string; status: string; exit_code?: number; alert_id: string }[];
+    expect(actions.map((a) => [a.action, a.status, a.exit_code])).toEqual([
+      ["autofix", "failed", 3],
+      ["give_up", "ok", undefined],
+    ]);
+    expect(new Set(actions.map((a) => a.alert_id)).size).toBe(1);
+    expect(l.alerts.filter((a) => a.record_type === "alert")).toHaveLength(1);
+    expect(l.of("unfixed", "session_end")[0]!.data).toMatchObject({ completion_status: "failed", stopped_for: "error_loop" });
+  });
+
   it("an agent that ignores SIGTERM is killed after the grace period, and the fresh session still starts", async () => {
     const dir = tmp();
     const config = join(dir, "awl.config.json");

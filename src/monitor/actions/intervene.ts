@@ -195,6 +195,8 @@ interface Pending {
   alert: Alert;
   /** The alert line is already in agent-alerts.jsonl (another process raised it). */
   external: boolean;
+  /** The same loop again after an autofix that did not end it (the alert's episode is still open). */
+  again?: number;
 }
 
 /**
@@ -229,6 +231,8 @@ export async function superviseRun(opts: SuperviseOptions): Promise<SuperviseRes
     ended: boolean;
     autofix?: Promise<void>;
     restartWith?: Restart;
+    /** After an autofix: errors of its fingerprint since it finished. */
+    watch?: { pending: Pending; fingerprint: string; seen: number; again: number };
   }
   let current: Running | undefined;
 
@@ -252,10 +256,11 @@ export async function superviseRun(opts: SuperviseOptions): Promise<SuperviseRes
   const act = (p: Pending) => {
     const s = current;
     const { alert } = p;
-    if (!s || s.acting || s.ended || alert.attempt_id !== s.attemptId || handled.has(alert.alert_id)) return;
+    const key = p.again ? `${alert.alert_id}#${p.again}` : alert.alert_id;
+    if (!s || s.acting || s.ended || alert.attempt_id !== s.attemptId || handled.has(key)) return;
     const d = decide(alert, cfg, done);
     if (d.kind === "ignore") return;
-    handled.add(alert.alert_id);
+    handled.add(key);
     const what = `${alert.type} (${alert.message})`;
 
     if (d.kind === "give_up") {
@@ -309,6 +314,9 @@ export async function superviseRun(opts: SuperviseOptions): Promise<SuperviseRes
         record({ n, alert_id: alert.alert_id, type: alert.type, attempt_id: alert.attempt_id, action: "autofix", exit_code: r.exitCode });
         log(`autofix command exited ${r.exitCode ?? r.error}`);
         if (d.restart) restart(s, written, prompt, n);
+        // The analyzer's episode stays open while the error repeats, so it raises nothing new:
+        // the same number of errors again after the fix counts as the loop again.
+        else if (alert.error_fingerprint) s.watch = { pending: written, fingerprint: alert.error_fingerprint, seen: 0, again: (p.again ?? 0) + 1 };
       });
       return;
     }
@@ -382,6 +390,12 @@ export async function superviseRun(opts: SuperviseOptions): Promise<SuperviseRes
           for (const e of events) {
             const alerts = analyzer.feed(e);
             if (alerts.length) onAlerts(alerts, false);
+            const w = s.watch;
+            if (w && e.event_type === "error" && e.data.error_fingerprint === w.fingerprint && ++w.seen >= config.analyzer.errorLoopThreshold) {
+              s.watch = undefined;
+              const again: Pending = { ...w.pending, alert: { ...w.pending.alert, occurrences: w.pending.alert.occurrences + w.seen }, again: w.again };
+              queueMicrotask(() => act(again));
+            }
           }
         },
       });
