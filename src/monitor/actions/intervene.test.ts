@@ -234,3 +234,43 @@ describe("one alert written by two processes (awl run's analyzer and awl watch)"
     expect(served.alerts[0]!.actions).toHaveLength(1);
   });
 });
+
+describe("superviseRun with autofixRestart", () => {
+  it("runs the autofix command, then restarts; without a task prompt the autofix stands alone", async () => {
+    for (const [argv, prompt, attempts] of [
+      [["a", "-p", "P"], "P", ["fx", "fx-r1"]],
+      [["npm", "test"], undefined, ["fx"]],
+    ] as [string[], string | undefined, string[]][]) {
+      const dir = tmp();
+      const config = loadConfig({ env: {}, flags: { logDir: dir } });
+      config.interventions = { ...config.interventions, followAlerts: false, types: ["error_loop"], autofixCommand: [process.execPath, "-e", "0"], autofixRestart: true };
+      config.analyzer.errorLoopThreshold = 2;
+      const requests: SessionRequest[] = [];
+      const r = await superviseRun({
+        config,
+        argv,
+        attemptId: "fx",
+        ...(prompt ? { prompt } : {}),
+        env: {},
+        runSession: async (req) => {
+          requests.push(req);
+          let seq = 0;
+          const ev = (event_type: AwlEvent["event_type"], data: unknown) =>
+            ({ attempt_id: req.attemptId, timestamp: new Date(Date.UTC(2026, 10, 25, 7, 0, seq)).toISOString(), sequence_num: seq++, elapsed_ms: 0, event_type, data }) as AwlEvent;
+          req.onEvents([ev("session_start", {})]);
+          if (req.promptType === "retry") return { exitCode: 0, status: "success" };
+          for (let i = 0; i < 2; i++) req.onEvents([ev("error", { error_message: "boom", error_fingerprint: "fp_boom" })]);
+          // Keeps running until stopped, or ends by itself once the fix has run.
+          await new Promise<void>((resolve) => {
+            req.stop.addEventListener("abort", () => resolve(), { once: true });
+            setTimeout(resolve, 3000);
+          });
+          return req.stop.aborted ? { exitCode: 143, status: "interrupted", stoppedFor: String(req.stop.reason) } : { exitCode: 0, status: "success" };
+        },
+      });
+      expect(r.attempts).toEqual(attempts);
+      const actions = alertsFile(dir).filter((l) => l.record_type === "action") as { action: string; status: string }[];
+      expect(actions.map((a) => [a.action, a.status])).toEqual(prompt ? [["autofix", "ok"], ["intervene", "ok"]] : [["autofix", "ok"], ["intervene", "skipped"]]);
+    }
+  });
+});

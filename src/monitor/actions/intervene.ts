@@ -331,6 +331,12 @@ export async function superviseRun(opts: SuperviseOptions): Promise<SuperviseRes
       log(`${alert.type}: the agent has already exited; no fresh session`);
       return;
     }
+    if (!placePrompt(opts.argv, opts.prompt, prompt, cfg.promptVia)) {
+      // autofixRestart on a command whose task prompt awl does not know: the autofix stands alone.
+      writeAlert(p, [{ alert_id: alert.alert_id, attempt_id: alert.attempt_id, action: "intervene", status: "skipped", detail: "no task prompt to replace" }]);
+      log(`${alert.type}: not restarting: awl does not know the task prompt`);
+      return;
+    }
     const next = retryAttemptId(opts.attemptId, n);
     s.recorder?.event("followup_sent", { prompt, followup_reason: alert.type, alert_id: alert.alert_id, action: "fresh_session", next_attempt_id: next });
     writeAlert(p, [{ alert_id: alert.alert_id, attempt_id: alert.attempt_id, action: "intervene", status: "ok", detail: next }]);
