@@ -24,6 +24,7 @@ export { type HistoryFile, historyFiles, type RotateOptions, type RotationReport
 export { type ActionRecordInput, appendActionRecords } from "./monitor/alerts-log.js";
 export { type HookConfig, type HookResult, hookEnv, runAlertHook } from "./monitor/actions/hook.js";
 export { type PipelineEvent, type PipelineOptions, type PipelineStats, runActionPipeline } from "./monitor/actions/pipeline.js";
+export { type InterventionRecord, placePrompt, recoveryPrompt, type SessionOutcome, type SessionRequest, type SuperviseOptions, type SuperviseResult, superviseRun } from "./monitor/actions/intervene.js";
 export { formatAlertHtml, formatAlertText, splitMessage } from "./monitor/notify/format.js";
 export { routeAlert } from "./monitor/notify/route.js";
 export { sendTelegramMessage, type TelegramTarget } from "./monitor/notify/telegram.js";

@@ -56,4 +56,46 @@ describe("runAgent's hooks for interventions", () => {
     const end = seen.find((e) => e.event_type === "session_end");
     expect(end?.data).toMatchObject({ completion_status: "interrupted", stopped_for: "tool_loop", exit_code: 3 });
   });
+
+  it("records a retry's followup_reason and retry_of, hands over the recorder, and feeds `input` to stdin", async () => {
+    const dir = tmp();
+    const seen: AwlEvent[] = [];
+    const r = await runAgent({
+      argv: [node, "-e", `let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log("got " + s))`],
+      attempt: { attemptId: "retry-1" },
+      config: { ...loadConfig({ env: {} }), logDir: dir },
+      ...sinks(),
+      prompt: "recover",
+      promptType: "retry",
+      followupReason: "tool_loop",
+      retryOf: "retry",
+      input: "the recovery prompt",
+      onStart: (recorder) => recorder.event("followup_sent", { followup_reason: "note", action: "test" }),
+      onEvents: (evs) => seen.push(...evs),
+    });
+    expect(r.exitCode).toBe(0);
+    expect(seen[0]!.data).toMatchObject({ prompt: "recover", prompt_type: "retry", followup_reason: "tool_loop", retry_of: "retry" });
+    expect(seen[1]).toMatchObject({ event_type: "followup_sent", sequence_num: 1 });
+    expect(seen.find((e) => e.event_type === "agent_output")!.data).toMatchObject({ output: "got the recovery prompt" });
+  });
+
+  it("a StopRequest with `fail` ends the session failed, with the reason as an orchestrator error", async () => {
+    const dir = tmp();
+    const stop = new AbortController();
+    const seen: AwlEvent[] = [];
+    const r = await runAgent({
+      argv: [node, "-e", `console.log("looping"); setInterval(() => {}, 1000);`],
+      attempt: { attemptId: "given-up" },
+      config: { ...loadConfig({ env: {} }), logDir: dir },
+      ...sinks(),
+      stop: stop.signal,
+      onEvents: (evs) => {
+        seen.push(...evs);
+        if (evs.some((e) => e.event_type === "agent_output")) stop.abort({ for: "tool_loop", fail: "awl gave up after 2 interventions" });
+      },
+    });
+    expect(r).toMatchObject({ status: "failed", stoppedFor: "tool_loop", exitCode: 143 });
+    expect(seen.find((e) => e.event_type === "error")!.data).toMatchObject({ error_message: "awl gave up after 2 interventions", error_source: "orchestrator" });
+    expect(seen.find((e) => e.event_type === "session_end")!.data).toMatchObject({ completion_status: "failed", stopped_for: "tool_loop", signal: "SIGTERM" });
+  });
 });

@@ -24,6 +24,12 @@ export interface RunOptions {
   config: AwlConfig;
   prompt?: string;
   promptType?: PromptType;
+  /** Why this session was started (a retry after an intervention: the alert type). */
+  followupReason?: string;
+  /** The attempt this session retries (recorded on session_start as `retry_of`). */
+  retryOf?: string;
+  /** Written to the agent's stdin, which is then closed (else stdin is the terminal or /dev/null). */
+  input?: string;
   /** `auto` detects the agent's JSON stream from its first line; anything unrecognised is text. */
   format?: "auto" | AgentId;
   timeoutMs?: number;
@@ -42,12 +48,22 @@ export interface RunOptions {
   /**
    * Aborting it stops the agent for an intervention (SIGTERM to its process group, SIGKILL
    * after the grace period); the session ends `interrupted` with `stopped_for` set to the
-   * abort reason (e.g. `tool_loop`).
+   * abort reason (e.g. `tool_loop`). A `StopRequest` as the reason can end it `failed` instead.
    */
   stop?: AbortSignal;
   /** Sees every batch of this session's events as written (an in-process analyzer). */
   onEvents?: (events: readonly AwlEvent[]) => void;
+  /** Called once session_start is written, with the session's recorder (to add events such as followup_sent). */
+  onStart?: (recorder: Recorder) => void;
   now?: () => number;
+}
+
+/** A `stop` abort reason that says more than a name: why, and whether the session failed. */
+export interface StopRequest {
+  /** Recorded as `session_end.data.stopped_for` (an alert type). */
+  for: string;
+  /** When set, the session ends `failed` (not `interrupted`) and this is recorded as an orchestrator error. */
+  fail?: string;
 }
 
 export interface RunResult {
@@ -90,11 +106,14 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   recorder.start({
     prompt: opts.prompt ?? promptFromArgv(opts.argv),
     prompt_type: opts.promptType ?? "initial",
+    ...(opts.followupReason ? { followup_reason: opts.followupReason } : {}),
+    ...(opts.retryOf ? { retry_of: opts.retryOf } : {}),
     command: opts.argv,
     cwd,
     ...(git?.head ? { git_head: git.head } : {}),
   });
 
+  opts.onStart?.(recorder);
   const stdoutSink = opts.stdout ?? process.stdout;
   const stderrSink = opts.stderr ?? process.stderr;
   const interactive = process.stdin.isTTY === true && opts.stdout === undefined;
@@ -104,13 +123,18 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
     child = spawn(cmd, args, {
       cwd,
       env,
-      stdio: [interactive ? "inherit" : "ignore", "pipe", "pipe"],
+      stdio: [opts.input !== undefined ? "pipe" : interactive ? "inherit" : "ignore", "pipe", "pipe"],
       // Its own process group, so a timeout or an intervention stops the agent's children too.
       // Not on a terminal: there the agent must stay in the foreground group to read the keyboard.
       detached: !interactive,
     });
   } catch (err) {
     return finishSpawnError(err as NodeJS.ErrnoException);
+  }
+
+  if (opts.input !== undefined && child.stdin) {
+    child.stdin.on("error", () => undefined); // an agent that never reads stdin closes it early
+    child.stdin.end(opts.input);
   }
 
   // --- parsing -----------------------------------------------------------------------------
@@ -196,8 +220,18 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   };
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener("abort", onAbort, { once: true });
+  let failedFor: string | undefined;
   const onStop = () => {
-    stoppedFor = String(opts.stop?.reason ?? "intervention");
+    const reason = opts.stop?.reason as string | StopRequest | undefined;
+    if (reason && typeof reason === "object" && typeof reason.for === "string") {
+      stoppedFor = reason.for;
+      if (reason.fail) {
+        failedFor = reason.fail;
+        recorder.error(reason.fail, { error_source: "orchestrator" });
+      }
+    } else {
+      stoppedFor = String(reason ?? "intervention");
+    }
     stopReason ??= "interrupted";
     stopGracefully();
   };
@@ -233,7 +267,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   }
 
   const exitCode = exit.code ?? 128 + signalNumber(exit.signal);
-  const status: CompletionStatus =
+  const status: CompletionStatus = failedFor && stopReason === "interrupted" ? "failed" :
     stopReason ?? (exit.code === 0 && facts?.status !== "failed" ? "success" : exit.signal && !exit.code ? "interrupted" : "failed");
   const metrics = await finish(status, exitCode, exit.signal ?? undefined, facts);
   return { exitCode, status, metrics, agent: adapter?.id, facts, ...(stoppedFor ? { stoppedFor } : {}) };

@@ -34,6 +34,8 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: "AGENT_ERROR_LOOP_THRESHOLD", path: "analyzer.errorLoopThreshold", type: { kind: "int", min: 2 }, effect: "error_loop fires at this many errors of one fingerprint in 10 minutes" },
   { name: "AGENT_TOOL_LOOP_THRESHOLD", path: "analyzer.toolLoopThreshold", type: { kind: "int", min: 2 }, effect: "tool_loop fires at this many calls of one tool in 60 seconds" },
   { name: "AGENT_PROVIDER_ERROR_THRESHOLD", path: "analyzer.providerErrorThreshold", type: { kind: "int", min: 1 }, effect: "provider_errors fires at this many API failures in 10 minutes" },
+  { name: "AWL_INTERVENTIONS_ENABLED", path: "interventions.enabled", type: { kind: "bool" }, effect: "false: awl run only records, it never stops or restarts a looping agent (also --no-intervene)" },
+  { name: "AWL_INTERVENTIONS_MAX", path: "interventions.maxPerAttempt", type: { kind: "int", min: 0, max: 100 }, effect: "interventions per awl run before it gives up and marks the session failed" },
   { name: "AGENT_STUCK_MINUTES", path: "analyzer.stuckMinutes", type: { kind: "int", min: 1, max: 10_080 }, effect: "stuck fires when an open session has been silent this many minutes" },
   { name: "AGENT_ANALYTICS_WEEKLY_REPORT", path: "reports.weekly", type: { kind: "bool" }, effect: "false keeps awl monitor from writing the weekly report" },
   { name: "AGENT_ANALYTICS_REPORT_DAY", path: "reports.day", type: { kind: "int", min: 0, max: 6 }, effect: "weekday of the weekly report, 0 = Sunday" },

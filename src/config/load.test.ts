@@ -24,6 +24,8 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[] }> = {
   AGENT_ERROR_LOOP_THRESHOLD: { good: [["4", 4], ["2", 2]], bad: ["1", "0", "four"] },
   AGENT_TOOL_LOOP_THRESHOLD: { good: [["10", 10]], bad: ["1", "x"] },
   AGENT_PROVIDER_ERROR_THRESHOLD: { good: [["3", 3], ["1", 1]], bad: ["0", "many"] },
+  AWL_INTERVENTIONS_ENABLED: { good: [["false", false], ["true", true]], bad: ["sometimes"] },
+  AWL_INTERVENTIONS_MAX: { good: [["0", 0], ["2", 2], ["100", 100]], bad: ["-1", "101", "two"] },
   AGENT_STUCK_MINUTES: { good: [["15", 15], ["1", 1]], bad: ["0", "15m", "10081"] },
   AGENT_ANALYTICS_WEEKLY_REPORT: { good: [["false", false]], bad: ["weekly"] },
   AGENT_ANALYTICS_REPORT_DAY: { good: [["0", 0], ["6", 6]], bad: ["7", "-1", "sunday"] },
@@ -159,6 +161,35 @@ describe("precedence: flags > environment > .env > config file > defaults", () =
     const cwd = tmp();
     writeFileSync(join(cwd, ".env"), "AGENT_ANALYTICS_REPORT_HOUR=25\n");
     expect(() => loadConfig({ env: {}, cwd })).toThrow('AGENT_ANALYTICS_REPORT_HOUR="25" (.env): expected a whole number from 0 to 23');
+  });
+});
+
+describe("interventions", () => {
+  it("defaults to tool_loop only, two per run, the built-in template, and reads the config file", () => {
+    const cwd = tmp();
+    const d = loadConfig({ env: {}, cwd }).interventions;
+    expect(d).toMatchObject({ enabled: true, types: ["tool_loop"], maxPerAttempt: 2, graceMs: 5000, promptVia: "auto", autofixRestart: false, followAlerts: true });
+    expect(d.recoveryTemplate).toContain("{prompt}");
+    writeFileSync(
+      join(cwd, "awl.config.json"),
+      JSON.stringify({ interventions: { types: ["tool_loop", "error_loop"], recoveryTemplate: "Loop: {type} {tool}. {{json}} {prompt}", promptVia: "stdin", autofixCommand: ["npm", "ci"], graceMs: 100 } }),
+    );
+    const c = loadConfig({ env: { AWL_INTERVENTIONS_MAX: "5" }, cwd }).interventions;
+    expect(c).toMatchObject({ types: ["tool_loop", "error_loop"], promptVia: "stdin", autofixCommand: ["npm", "ci"], graceMs: 100, maxPerAttempt: 5, enabled: true });
+  });
+
+  it.each([
+    [{ recoveryTemplate: "Stop {looping}" }, /interventions\.recoveryTemplate.*unknown placeholder/],
+    [{ types: ["looping"] }, /interventions\.types/],
+    [{ types: [] }, /interventions\.types/],
+    [{ promptVia: "argv" }, /interventions\.promptVia/],
+    [{ autofixCommand: "npm ci" }, /interventions\.autofixCommand/],
+    [{ maxPerAttempt: -1 }, /interventions\.maxPerAttempt/],
+    [{ restart: true }, /interventions/],
+  ])("refuses %j", (interventions, error) => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, "awl.config.json"), JSON.stringify({ interventions }));
+    expect(() => loadConfig({ env: {}, cwd })).toThrow(error);
   });
 });
 

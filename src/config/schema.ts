@@ -1,6 +1,27 @@
 import { z } from "zod";
 import { ALERT_TYPES, SEVERITIES } from "../schema/vocabulary.js";
 
+/** How awl run hands the recovery prompt to a restarted agent. */
+export const PROMPT_VIA = ["auto", "replace", "append", "stdin", "env"] as const;
+export type PromptVia = (typeof PROMPT_VIA)[number];
+
+/** What a recovery template may name (monitor/actions/intervene.ts fills them in). */
+export const RECOVERY_PLACEHOLDERS = ["type", "message", "tool", "fingerprint", "category", "occurrences", "alert_id", "attempt_id", "n", "max", "prompt"] as const;
+
+/** The words between braces that are not placeholders (`{{` and `}}` are literal braces). */
+export function unknownPlaceholders(template: string): string[] {
+  const out: string[] = [];
+  for (const m of template.replaceAll("{{", "").replaceAll("}}", "").matchAll(/\{([^{}]*)\}/g)) {
+    if (!(RECOVERY_PLACEHOLDERS as readonly string[]).includes(m[1]!)) out.push(m[1]!);
+  }
+  return out;
+}
+
+export const DEFAULT_RECOVERY_TEMPLATE =
+  "[awl recovery] Your previous session on this task was stopped because it was stuck in a loop ({type}: {message}). " +
+  "Start afresh. Do not repeat the same command with the same arguments: find out why it keeps repeating or failing, " +
+  "and take a different approach. If you cannot make progress, stop and explain what blocks you.\n\nThe task: {prompt}";
+
 /** Where a notification can go. */
 export const NOTIFY_CHANNELS = ["telegram", "webhook"] as const;
 export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
@@ -107,6 +128,28 @@ export const configFileSchema = z
           .optional(),
       })
       .optional(),
+    interventions: z
+      .strictObject({
+        enabled: z.boolean().optional().describe("AWL_INTERVENTIONS_ENABLED: awl run stops a looping agent and starts a fresh session (false: it only records)"),
+        types: z.array(z.enum(ALERT_TYPES)).min(1).optional().describe("alert types awl run intervenes on (default tool_loop; add error_loop to restart or autofix on repeated errors)"),
+        maxPerAttempt: int(0, 100).optional().describe("AWL_INTERVENTIONS_MAX: interventions per awl run before it gives up and marks the session failed"),
+        graceMs: int(0, 600_000).optional().describe("between SIGTERM to the agent's process group and SIGKILL"),
+        recoveryTemplate: z
+          .string()
+          .min(1)
+          .refine((t) => unknownPlaceholders(t).length === 0, { message: `unknown placeholder; known: ${RECOVERY_PLACEHOLDERS.map((p) => `{${p}}`).join(" ")}` })
+          .optional()
+          .describe("the fresh session's prompt: {type} {message} {tool} {fingerprint} {category} {occurrences} {alert_id} {attempt_id} {n} {max} {prompt}; {{ and }} for braces"),
+        promptVia: z
+          .enum(PROMPT_VIA)
+          .optional()
+          .describe("how the recovery prompt reaches the agent: auto (replace the argument equal to the task prompt, else append), replace, append, stdin, env (AWL_RECOVERY_PROMPT only)"),
+        autofixCommand: z.array(z.string().min(1)).min(1).optional().describe("error_loop: argv of a program run instead of a restart (no shell; the alert in AWL_* and as JSON on stdin)"),
+        autofixTimeoutMs: int(100, 3_600_000).optional(),
+        autofixRestart: z.boolean().optional().describe("after the autofix command, also restart the agent with the recovery prompt (default: it keeps running)"),
+        followAlerts: z.boolean().optional().describe("also act on alerts for the run's attempt that other processes (awl watch) write to agent-alerts.jsonl"),
+      })
+      .optional(),
     serve: z
       .strictObject({
         host: z.string().min(1).optional().describe("awl serve: address to bind (default 127.0.0.1; any other needs a token)"),
@@ -162,6 +205,18 @@ export interface AwlConfig {
     contextWindows: Record<string, number>;
     costBudgetUsd: { default?: number; byExecutor: Record<string, number>; byModel: Record<string, number> };
   };
+  interventions: {
+    enabled: boolean;
+    types: (typeof ALERT_TYPES)[number][];
+    maxPerAttempt: number;
+    graceMs: number;
+    recoveryTemplate: string;
+    promptVia: PromptVia;
+    autofixCommand?: string[];
+    autofixTimeoutMs: number;
+    autofixRestart: boolean;
+    followAlerts: boolean;
+  };
   reports: { weekly: boolean; day: number; hour: number };
   serve: { host: string; port: number; token?: string };
   /** Where each value came from, for `--help`-style diagnostics. */
@@ -183,6 +238,17 @@ export const DEFAULTS: Omit<AwlConfig, "logDir" | "sources"> & { logDir: string 
     contextWindowRatio: 0.9,
     contextWindows: {},
     costBudgetUsd: { default: 10, byExecutor: {}, byModel: {} },
+  },
+  interventions: {
+    enabled: true,
+    types: ["tool_loop"],
+    maxPerAttempt: 2,
+    graceMs: 5000,
+    recoveryTemplate: DEFAULT_RECOVERY_TEMPLATE,
+    promptVia: "auto",
+    autofixTimeoutMs: 300_000,
+    autofixRestart: false,
+    followAlerts: true,
   },
   reports: { weekly: true, day: 0, hour: 9 },
   serve: { host: "127.0.0.1", port: 7777 },

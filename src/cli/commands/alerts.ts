@@ -28,7 +28,11 @@ export function alertsCommand(io: Io) {
       ...(since ? { since } : {}),
     });
     const types = opts.type as AlertType[] | undefined;
+    // The same alert may be written by two processes (awl run's own analyzer and awl watch):
+    // the first line of an alert_id is the alert.
+    const seen = new Set<string>();
     const list = records
+      .filter((r) => r.record_type !== "alert" || (!seen.has(r.alert_id) && seen.add(r.alert_id)))
       .filter((r) => !types?.length || r.record_type !== "alert" || types.includes(r.type))
       .reverse()
       .slice(0, opts.limit);

@@ -5,6 +5,9 @@ import { AGENT_IDS } from "../../capture/adapter.js";
 import { PROMPT_TYPES } from "../../schema/index.js";
 import { commonOptions, configFor, type Io, printJson } from "../context.js";
 import { UsageError } from "../errors.js";
+import { parseIntArg } from "../input.js";
+import type { Writable } from "node:stream";
+import type { RunResult } from "../../capture/run.js";
 
 export function runCommand(io: Io, setExitCode: (code: number) => void) {
   return commonOptions(
@@ -25,6 +28,8 @@ export function runCommand(io: Io, setExitCode: (code: number) => void) {
       .addOption(new Option("--prompt-type <type>").choices(PROMPT_TYPES).default("initial" as const))
       .addOption(new Option("--format <format>", "how to read the agent's output").choices(["auto", ...AGENT_IDS] as const).default("auto" as const))
       .option("--timeout <duration>", "stop the agent after this long (e.g. 90s, 30m, 2h)", parseDuration)
+      .option("--no-intervene", "only record: never stop a looping agent or start a fresh session")
+      .option("--max-interventions <n>", "interventions before awl gives up and marks the session failed", parseIntArg("--max-interventions", 0))
       .passThroughOptions(),
   )
     .addHelpText(
@@ -34,6 +39,13 @@ The agent's stdout and stderr reach your terminal byte for byte; awl exits with 
 exit code (127 when the command does not exist). Ctrl-C reaches the agent and still records
 session_end (interrupted).
 
+Interventions (on unless --no-intervene or interventions.enabled is false): on a tool_loop alert
+for this run (or another type in interventions.types), awl stops the agent (SIGTERM to its process group, SIGKILL after
+interventions.graceMs) and starts a fresh session of the same command (attempt <id>-r1, -r2, …)
+with a recovery prompt in place of the task prompt; on error_loop it runs
+interventions.autofixCommand instead when one is configured. After --max-interventions (default 2)
+it gives up: the agent is stopped, the session ends failed, and awl exits non-zero.
+
 Examples:
   awl run --task-id t-42 -- claude -p "Fix the failing test" --output-format stream-json --verbose
   awl run --executor CODEX --timeout 30m -- codex exec --json "Add input validation"
@@ -41,35 +53,73 @@ Examples:
     )
     .action(async (command, opts) => {
       const config = configFor(io, opts);
-      const { runAgent } = await import("../../capture/run.js");
+      if (opts.intervene === false) config.interventions.enabled = false;
+      if (opts.maxInterventions !== undefined) config.interventions.maxPerAttempt = opts.maxInterventions;
+      const { runAgent, promptFromArgv } = await import("../../capture/run.js");
+      const { superviseRun } = await import("../../monitor/actions/intervene.js");
       const attemptId = opts.attemptId ?? newAttemptId(command[0]!);
       if (attemptId.trim() === "") throw new UsageError("--attempt-id must not be empty");
-      const result = await runAgent({
-        argv: command,
+      const stdout = io.stdout as NodeJS.WritableStream as Writable;
+      const stderr = io.stderr as NodeJS.WritableStream as Writable;
+      const attempt = {
+        sessionId: opts.sessionId,
+        taskId: opts.taskId,
+        taskTitle: opts.taskTitle,
+        taskDescription: opts.taskDescription,
+        projectId: opts.projectId,
+        executor: opts.executor ?? executorOf(command[0]!),
+        executorVariant: opts.executorVariant,
+        model: opts.model,
+        baseBranch: opts.baseBranch,
+      };
+      let last: RunResult | undefined;
+      const result = await superviseRun({
         config,
-        cwd: io.cwd,
-        env: io.env,
-        stdout: io.stdout as NodeJS.WritableStream as import("node:stream").Writable,
-        stderr: io.stderr as NodeJS.WritableStream as import("node:stream").Writable,
-        signal: io.signal,
-        prompt: opts.prompt,
+        argv: command,
+        attemptId,
+        prompt: opts.prompt ?? promptFromArgv(command),
         promptType: opts.promptType,
-        format: opts.format,
-        timeoutMs: opts.timeout,
-        attempt: {
-          attemptId,
-          sessionId: opts.sessionId,
-          taskId: opts.taskId,
-          taskTitle: opts.taskTitle,
-          taskDescription: opts.taskDescription,
-          projectId: opts.projectId,
-          executor: opts.executor ?? executorOf(command[0]!),
-          executorVariant: opts.executorVariant,
-          model: opts.model,
-          baseBranch: opts.baseBranch,
+        env: io.env,
+        cwd: io.cwd,
+        signal: io.signal,
+        log: (line) => stderr.write(`awl: ${line}\n`),
+        runSession: async (req) => {
+          last = await runAgent({
+            argv: req.argv,
+            config,
+            cwd: io.cwd,
+            env: req.env,
+            stdout,
+            stderr,
+            signal: io.signal,
+            // The first session's prompt is what the user gave (or none: runAgent reads it from the argv).
+            prompt: req.promptType === "retry" ? req.prompt : opts.prompt,
+            promptType: req.promptType,
+            followupReason: req.followupReason,
+            retryOf: req.retryOf,
+            input: req.input,
+            format: opts.format,
+            timeoutMs: opts.timeout,
+            killGraceMs: req.killGraceMs,
+            stop: req.stop,
+            onEvents: req.onEvents,
+            onStart: req.onStart,
+            attempt: { ...attempt, attemptId: req.attemptId },
+          });
+          return last;
         },
       });
-      if (opts.json) printJson(io, { attempt_id: attemptId, exit_code: result.exitCode, status: result.status, agent: result.agent, metrics: result.metrics });
+      if (opts.json)
+        printJson(io, {
+          attempt_id: result.attempts[result.attempts.length - 1],
+          attempts: result.attempts,
+          exit_code: result.exitCode,
+          status: result.status,
+          agent: last?.agent,
+          metrics: last?.metrics,
+          interventions: result.interventions,
+          gave_up: result.gaveUp,
+        });
       setExitCode(result.exitCode);
     });
 }

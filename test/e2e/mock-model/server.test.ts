@@ -258,6 +258,22 @@ describe("turn selection", () => {
     const past = JSON.parse((await post(m, "/v1/messages", anthropicBody(9, false))).text) as { content: { text: string }[] };
     expect(past.content[0]?.text).toBe("I am done.");
   });
+
+  it("plays a branch's turns when the conversation contains its marker, for every protocol", async () => {
+    const m = await start({
+      prompt: "list files",
+      turns: [{ repeat: 50, tool: "shell", args: { command: "ls" } }],
+      branches: [{ contains: "[recovery]", turns: [{ text: "Recovered." }] }],
+    });
+    const marked = (body: unknown) => JSON.parse(JSON.stringify(body).replace('"go"', '"go [recovery]"')) as unknown;
+    await post(m, "/v1/messages", anthropicBody(3, false));
+    await post(m, "/v1/messages", marked(anthropicBody(0, false)));
+    await post(m, "/v1/responses", marked(responsesBody(0)));
+    await post(m, GEMINI_STREAM, marked(geminiBody(0)));
+    const replies = m.requests().map((r) => r.reply);
+    expect(replies[0]).toEqual([{ tool: "Bash", input: { command: "ls", description: "Run ls" } }]);
+    for (const r of replies.slice(1)) expect(JSON.stringify(r)).toContain("Recovered.");
+  });
 });
 
 describe("api_error scenario", () => {

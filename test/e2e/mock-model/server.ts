@@ -58,9 +58,21 @@ export interface ScriptTurn {
   usage?: TurnUsageSpec;
 }
 
+/**
+ * Another script for conversations that contain `contains` (matched against the JSON text of the
+ * request's messages): a retried session whose prompt carries a marker gets its own turns.
+ * The first matching branch wins; without a match the scenario's own `turns` play.
+ */
+export interface ScenarioBranch {
+  contains: string;
+  turns: ScriptTurn[];
+  fallbackText?: string;
+}
+
 export interface Scenario {
   name?: string;
   prompt: string;
+  branches?: ScenarioBranch[];
   title?: string;
   model?: string;
   sideText?: string;
@@ -106,6 +118,15 @@ export interface MockModel {
   port: number;
   requests(): LoggedRequest[];
   close(): Promise<void>;
+}
+
+function expand(turns: ScriptTurn[]): ScriptTurn[] {
+  const out: ScriptTurn[] = [];
+  for (const t of turns) {
+    const { repeat, ...rest } = t;
+    for (let i = 0; i < (repeat ?? 1); i++) out.push(rest);
+  }
+  return out;
 }
 
 export function loadScenario(path: string): Scenario {
@@ -189,7 +210,7 @@ type Meta = Omit<LoggedRequest, "ts" | "req" | "headers">;
 // ------------------------------------------------------------------ the server
 
 class MockModelServer {
-  private readonly turns: ScriptTurn[] = [];
+  private readonly turns: ScriptTurn[];
   // "proto:turnIndex" -> failures served so far; per protocol so one scenario can serve several CLIs
   private readonly attempts = new Map<string, number>();
   private readonly log: LoggedRequest[] = [];
@@ -202,11 +223,10 @@ class MockModelServer {
     private readonly logPath: string | undefined,
     private readonly fullBodies: boolean,
   ) {
-    for (const t of script.turns) {
-      const { repeat, ...rest } = t;
-      for (let i = 0; i < (repeat ?? 1); i++) this.turns.push(rest);
-    }
+    this.turns = expand(script.turns);
+    this.branches = (script.branches ?? []).map((b) => ({ contains: b.contains, turns: expand(b.turns), fallbackText: b.fallbackText }));
   }
+  private readonly branches: { contains: string; turns: ScriptTurn[]; fallbackText?: string | undefined }[];
 
   requests(): LoggedRequest[] {
     return [...this.log];
@@ -231,14 +251,26 @@ class MockModelServer {
     return isAbsolute(s) ? s : join(this.workdir, s);
   }
 
-  private pickTurn(proto: Protocol, toolResults: number): Picked {
+  private pickTurn(proto: Protocol, toolResults: number, conversation: unknown): Picked {
     const index = toolResults;
-    if (index >= this.turns.length) return { turn: { text: this.script.fallbackText ?? "I am done." }, index, fail: null };
-    const turn = this.turns[index] ?? { text: "Done." };
+    let turns = this.turns;
+    let fallbackText = this.script.fallbackText;
+    let branch = "";
+    if (this.branches.length) {
+      const text = JSON.stringify(conversation ?? "");
+      const i = this.branches.findIndex((b) => text.includes(b.contains));
+      if (i >= 0) {
+        turns = this.branches[i]!.turns;
+        fallbackText = this.branches[i]!.fallbackText ?? fallbackText;
+        branch = `b${i}:`;
+      }
+    }
+    if (index >= turns.length) return { turn: { text: fallbackText ?? "I am done." }, index, fail: null };
+    const turn = turns[index] ?? { text: "Done." };
     if (turn.fail) {
       const { anthropic, responses, gemini, ...base } = turn.fail;
       const spec = { ...base, ...({ anthropic, responses, gemini }[proto] ?? {}) };
-      const key = `${proto}:${index}`;
+      const key = `${proto}:${branch}${index}`;
       const n = this.attempts.get(key) ?? 0;
       if (n < (spec.times ?? Number.POSITIVE_INFINITY)) {
         this.attempts.set(key, n + 1);
@@ -297,7 +329,7 @@ class MockModelServer {
         const mo = obj(m);
         if (mo["role"] === "user") for (const b of arr(mo["content"])) if (obj(b)["type"] === "tool_result") toolResults++;
       }
-      const { turn, index, fail } = this.pickTurn("anthropic", toolResults);
+      const { turn, index, fail } = this.pickTurn("anthropic", toolResults, body["messages"]);
       meta.kind = "main";
       meta.turn = index;
       if (fail) {
@@ -434,7 +466,7 @@ class MockModelServer {
       items.push({ type: "message", text: this.script.sideText ?? "OK" });
     } else {
       const toolResults = input.filter((it) => /_call_output$/.test(str(obj(it)["type"]) ?? "")).length;
-      const { turn, index, fail } = this.pickTurn("responses", toolResults);
+      const { turn, index, fail } = this.pickTurn("responses", toolResults, input);
       meta.kind = "main";
       meta.turn = index;
       if (fail) {
@@ -606,7 +638,7 @@ class MockModelServer {
     } else {
       let toolResults = 0;
       for (const c of arr(body["contents"])) for (const p of arr(obj(c)["parts"])) if (obj(p)["functionResponse"]) toolResults++;
-      const { turn, index, fail } = this.pickTurn("gemini", toolResults);
+      const { turn, index, fail } = this.pickTurn("gemini", toolResults, body["contents"]);
       meta.kind = "main";
       meta.turn = index;
       if (fail) {
