@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { useTmpDir } from "../../test/helpers/tmp.js";
 import { ValidationError } from "../schema/index.js";
 import { logPaths } from "../store/paths.js";
-import { appendActionRecords } from "./alerts-log.js";
+import { appendActionRecords, readAlertRecords } from "./alerts-log.js";
 
 const tmp = useTmpDir();
 
@@ -37,5 +37,20 @@ describe("appendActionRecords", () => {
     expect(bad).toThrow(ValidationError);
     expect(() => readFileSync(paths.alerts)).toThrow(/ENOENT/);
     expect(appendActionRecords(paths, [])).toEqual([]);
+  });
+});
+
+describe("appendAlertRecords after a writer died mid-line", () => {
+  it("starts on a line of its own: the torn bytes are skipped by readers, the new record is whole", async () => {
+    const paths = logPaths(tmp());
+    appendActionRecords(paths, [{ alert_id: "a1", attempt_id: "ve-1", action: "notify", status: "ok" }]);
+    const whole = readFileSync(paths.alerts, "utf8");
+    // A kill -9 in the middle of the next write: half a record, no newline.
+    appendFileSync(paths.alerts, whole.slice(0, 40));
+    appendActionRecords(paths, [{ alert_id: "a2", attempt_id: "ve-1", action: "notify", status: "ok" }]);
+    const { records, stats } = await readAlertRecords(paths);
+    expect(records.map((r) => r.alert_id)).toEqual(["a1", "a2"]);
+    expect(stats.skipped.invalid_json).toBe(1);
+    expect(readFileSync(paths.alerts, "utf8").split("\n")[1]).toBe(whole.slice(0, 40));
   });
 });

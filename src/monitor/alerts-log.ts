@@ -1,6 +1,6 @@
 import { type AlertActionRecord, type AlertRecord, alertRecordSchema, SCHEMA_VERSION, ValidationError } from "../schema/index.js";
 import { alertsFile } from "../store/alerts.js";
-import { closeQuietly, ensureDir, openAppend, writeAll } from "../store/fs.js";
+import { closeQuietly, endsTorn, ensureDir, openAppend, writeAll } from "../store/fs.js";
 import type { LogPaths } from "../store/paths.js";
 import { redactValue } from "../store/redact.js";
 
@@ -15,7 +15,10 @@ export { type AlertFilter, matchesFilter, readAlertRecords } from "../store/aler
  * Appends whole records in one write; nothing is written for an empty list. Every record is
  * validated (a bad one throws and none is written) and redacted: alert messages quote agent
  * errors, action details quote hook output. The file is opened per call, so after a rotation
- * renamed it away the next call writes the new file. Returns the bytes written.
+ * renamed it away the next call writes the new file. A file ending in a partial line (a
+ * writer died mid-write) gets a newline first: the torn bytes stay a line of their own that
+ * readers skip, instead of swallowing the first record written after them. Returns the bytes
+ * written.
  */
 export function appendAlertRecords(where: string | LogPaths, records: readonly AlertRecord[]): number {
   if (records.length === 0) return 0;
@@ -29,7 +32,7 @@ export function appendAlertRecords(where: string | LogPaths, records: readonly A
   ensureDir(typeof where === "string" ? where : where.dir);
   const fd = openAppend(file);
   try {
-    const buf = Buffer.from(text, "utf8");
+    const buf = Buffer.from(endsTorn(fd) ? `\n${text}` : text, "utf8");
     writeAll(fd, buf);
     return buf.length;
   } finally {

@@ -127,6 +127,30 @@ describe("resume", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it("killed mid-write of an alert after the last checkpoint: the restart rewrites that alert on a line of its own, every alert once", async () => {
+    const logDir = tmp();
+    const lines = [...syntheticLines({ events: 3000, concurrent: 8 })];
+    const stream = join(logDir, "agent-work-stream.jsonl");
+    writeFileSync(stream, `${lines.slice(0, 1000).join("\n")}\n`);
+    await watch({ config: configFor(logDir), replay: true, once: true });
+    const statePath = join(logDir, ".state", "watch.json");
+    const checkpoint = readFileSync(statePath, "utf8");
+    const before = readFileSync(join(logDir, "agent-alerts.jsonl"), "utf8");
+    writeFileSync(stream, `${lines.join("\n")}\n`);
+    await watch({ config: configFor(logDir), once: true });
+    const after = readFileSync(join(logDir, "agent-alerts.jsonl"), "utf8");
+    expect(after.length).toBeGreaterThan(before.length);
+    // The crash: the watcher wrote the first alert past its checkpoint halfway, then died.
+    writeFileSync(join(logDir, "agent-alerts.jsonl"), after.slice(0, before.length + 60));
+    writeFileSync(statePath, checkpoint);
+    const restarted = await watch({ config: configFor(logDir), once: true });
+    expect(restarted.resumed).toBe("saved");
+    const { alerts } = await replay(logDir, { dryRun: true });
+    const { records, stats } = await readAlertRecords(logDir);
+    expect(records.map((r) => r.alert_id)).toEqual(alerts.map((a) => a.alert_id));
+    expect(stats.skipped.invalid_json).toBe(1);
+  });
+
   it("after a truncation in place it reads the new content from the start, and a rotation while stopped from the archive", async () => {
     const logDir = tmp();
     const stream = join(logDir, "agent-work-stream.jsonl");
