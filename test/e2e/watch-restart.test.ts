@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -19,6 +19,18 @@ async function alertIds(logDir: string): Promise<{ ids: string[]; torn: number }
 }
 
 const LIVE = "agent-work-stream.jsonl";
+
+/** Lines in the alerts file so far (whole or not): the watcher's progress. */
+function lineCount(dir: string): number {
+  try {
+    const text = readFileSync(join(dir, "agent-alerts.jsonl"), "utf8");
+    let n = 0;
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
+    return n;
+  } catch {
+    return 0;
+  }
+}
 const ROTATED = join("archive", "agent-work-stream.2026-11-20T02-00-00-000Z.jsonl");
 
 /**
@@ -75,18 +87,29 @@ describe("awl watch under kill -9", () => {
       }
       const resume = existsSync(join(dir, ".state", "watch.json"));
       const args = resume ? ["watch", "--once", "--json", "--log-dir", dir] : ["watch", "--replay", "--once", "--json", "--log-dir", dir];
+      // Killed at a random moment of its work, chosen by progress rather than by the clock (a
+      // fast machine replays everything before a timer fires): once it has written a random
+      // number of new alert lines, after a random few milliseconds more.
+      const before = lineCount(dir);
+      const target = before + 10 + Math.floor(rand() * 60);
       let timer: NodeJS.Timeout | undefined;
-      // Killed at a random moment after start (startup takes ~0.5 s, the whole replay a few seconds).
       const r = await awl(args, {
         onSpawn: (pid) => {
           if (run >= 6) return;
-          timer = setTimeout(() => {
-            try {
-              process.kill(pid, "SIGKILL");
-            } catch {
-              // already finished
+          const poll = () => {
+            if (lineCount(dir) < target) {
+              timer = setTimeout(poll, 5);
+              return;
             }
-          }, 500 + rand() * 1500);
+            timer = setTimeout(() => {
+              try {
+                process.kill(pid, "SIGKILL");
+              } catch {
+                // already finished
+              }
+            }, rand() * 30);
+          };
+          poll();
         },
       });
       clearTimeout(timer);
