@@ -46,6 +46,8 @@ export interface TailOptions {
   onIdle?: (pos: TailPosition) => void | Promise<void>;
   /** Where reading resumed and anything notable (a truncation, a rotated file not found). */
   onNote?: (note: string) => void;
+  /** Bytes read at a time (default 1 MiB); small in tests, to put line and character boundaries across reads. */
+  chunkBytes?: number;
 }
 
 export const HEAD_BYTES = 64;
@@ -86,7 +88,17 @@ export function archivedFiles(path: string, archiveDir: string): string[] {
     const stamp = m[1]!;
     if (!byStamp.has(stamp) || !m[2]) byStamp.set(stamp, n);
   }
-  return [...byStamp.keys()].sort().map((k) => join(archiveDir, byStamp.get(k)!));
+  return [...byStamp.keys()].sort(compareStamps).map((k) => join(archiveDir, byStamp.get(k)!));
+}
+
+/** Stamps sort by date, then a same-millisecond suffix (`-1`, `-2`, … `-10`) as a number. */
+function compareStamps(a: string, b: string): number {
+  const ma = /^(.*Z)(?:-(\d+))?$/.exec(a);
+  const mb = /^(.*Z)(?:-(\d+))?$/.exec(b);
+  const [da, na] = ma ? [ma[1]!, Number(ma[2] ?? 0)] : [a, 0];
+  const [db, nb] = mb ? [mb[1]!, Number(mb[2] ?? 0)] : [b, 0];
+  if (da !== db) return da < db ? -1 : 1;
+  return na - nb;
 }
 
 async function fileHead(path: string): Promise<string> {
@@ -142,7 +154,8 @@ export async function findArchived(pos: TailPosition, files: string[]): Promise<
 async function readFinished(path: string, offset: number, opts: TailOptions): Promise<void> {
   const gz = path.endsWith(".gz");
   const pos: TailPosition = { ino: gz ? 0 : statSync(path).ino, offset, head: await fileHead(path) };
-  const src = gz ? createReadStream(path).pipe(createGunzip()) : createReadStream(path, { start: offset, highWaterMark: CHUNK });
+  const chunk = opts.chunkBytes ?? CHUNK;
+  const src = gz ? createReadStream(path, { highWaterMark: chunk }).pipe(createGunzip({ chunkSize: Math.max(64, chunk) })) : createReadStream(path, { start: offset, highWaterMark: chunk });
   let skip = gz ? offset : 0;
   let carry: Buffer = Buffer.alloc(0);
   try {
@@ -207,8 +220,8 @@ export async function tail(opts: TailOptions): Promise<void> {
 
   let fh: FileHandle | undefined;
   const pos: TailPosition = { ino: 0, offset: 0, head: "" };
-  let carry = "";
-  let carryBytes = 0;
+  // The bytes of a partial last line, kept as bytes: a multi-byte character may straddle a read.
+  let carry: Buffer = Buffer.alloc(0);
 
   const openLive = async (at: "end" | number): Promise<boolean> => {
     try {
@@ -218,8 +231,7 @@ export async function tail(opts: TailOptions): Promise<void> {
       pos.ino = st.ino;
       pos.offset = at === "end" ? st.size : Math.min(at, st.size);
       pos.head = await headOf(h, st.size);
-      carry = "";
-      carryBytes = 0;
+      carry = Buffer.alloc(0);
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
@@ -227,12 +239,13 @@ export async function tail(opts: TailOptions): Promise<void> {
     }
   };
 
-  const buf = Buffer.allocUnsafe(CHUNK);
+  const chunkBytes = opts.chunkBytes ?? CHUNK;
+  const buf = Buffer.allocUnsafe(chunkBytes);
   const drain = async (): Promise<void> => {
     if (!fh) return;
     for (;;) {
-      const readAt = pos.offset + carryBytes;
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, readAt);
+      const readAt = pos.offset + carry.length;
+      const { bytesRead } = await fh.read(buf, 0, chunkBytes, readAt);
       if (bytesRead <= 0) return;
       // Checked after the read: bytes read from a file truncated and refilled meanwhile are dropped, never handed over.
       const head = await headOf(fh, HEAD_BYTES);
@@ -240,24 +253,20 @@ export async function tail(opts: TailOptions): Promise<void> {
         opts.onNote?.(`${opts.path} was truncated: reading it from the start`);
         pos.offset = 0;
         pos.head = head;
-        carry = "";
-        carryBytes = 0;
+        carry = Buffer.alloc(0);
         continue;
       }
       pos.head = head;
-      const text = carry + buf.toString("utf8", 0, bytesRead);
-      const nl = text.lastIndexOf("\n");
+      // Copied: `buf` is reused by the next read.
+      const bytes = Buffer.concat([carry, buf.subarray(0, bytesRead)]);
+      const nl = bytes.lastIndexOf(0x0a);
       if (nl === -1) {
-        carry = text;
-        carryBytes += bytesRead;
+        carry = bytes;
         continue;
       }
-      const done = text.slice(0, nl);
-      carry = text.slice(nl + 1);
-      const consumed = carryBytes + bytesRead - Buffer.byteLength(carry, "utf8");
-      carryBytes = Buffer.byteLength(carry, "utf8");
-      pos.offset += consumed;
-      await opts.onLines(done.split("\n"), { ...pos });
+      carry = bytes.subarray(nl + 1);
+      pos.offset += nl + 1;
+      await opts.onLines(bytes.toString("utf8", 0, nl).split("\n"), { ...pos });
       if (opts.signal?.aborted) return;
     }
   };
@@ -323,12 +332,11 @@ export async function tail(opts: TailOptions): Promise<void> {
         if (st && (await openLive(0))) continue;
       } else if (fh && st) {
         const head = await headOf(fh, Math.min(st.size, headLength(pos.head)));
-        if (st.size < pos.offset + carryBytes || head !== pos.head) {
+        if (st.size < pos.offset + carry.length || head !== pos.head) {
           opts.onNote?.(`${opts.path} was truncated: reading it from the start`);
           pos.offset = 0;
           pos.head = await headOf(fh, st.size);
-          carry = "";
-          carryBytes = 0;
+          carry = Buffer.alloc(0);
           continue;
         }
       } else if (!fh && st && (await openLive(0))) {
