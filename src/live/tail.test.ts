@@ -1,5 +1,6 @@
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { useTmpDir } from "../../test/helpers/tmp.js";
 import { type TailPosition, type TailStart, tail } from "./tail.js";
@@ -82,5 +83,109 @@ describe("multi-byte UTF-8 across read boundaries", () => {
     writeFileSync(join(dir, "agent-work-stream.jsonl"), `${LINES.slice(20).join("\n")}\n`);
     const { lines } = await readOnce(dir, "start", { chunkBytes: 5, includeArchives: true });
     expect(lines).toEqual(LINES);
+  });
+});
+
+const ev = (name: string, n: number) => JSON.stringify({ file: name, n, text: `event ${n} of ${name} ✓` });
+const stamp = (i: number) => `2026-11-25T10-${String(i).padStart(2, "0")}-00-000Z`;
+const archived = (dir: string, i: number) => join(dir, "archive", `agent-work-stream.${stamp(i)}.jsonl`);
+
+/** A history: `archives` archived files and a live file, each holding `per` events. */
+function history(dir: string, archives: number, per: number): string[] {
+  mkdirSync(join(dir, "archive"), { recursive: true });
+  const all: string[] = [];
+  for (let a = 0; a <= archives; a++) {
+    const name = a < archives ? `a${a}` : "live0";
+    const lines = Array.from({ length: per }, (_, n) => ev(name, n));
+    all.push(...lines);
+    writeFileSync(a < archives ? archived(dir, a) : join(dir, "agent-work-stream.jsonl"), `${lines.join("\n")}\n`);
+  }
+  return all;
+}
+
+/** What `rotateLogs` does: the live file renamed into archive/ under a later stamp, a new live file with more events. */
+function rotate(dir: string, archiveIndex: number, newName: string, per: number): string[] {
+  renameSync(join(dir, "agent-work-stream.jsonl"), archived(dir, archiveIndex));
+  const lines = Array.from({ length: per }, (_, n) => ev(newName, n));
+  writeFileSync(join(dir, "agent-work-stream.jsonl"), `${lines.join("\n")}\n`);
+  return lines;
+}
+
+function gzipArchive(dir: string, i: number): void {
+  writeFileSync(`${archived(dir, i)}.gz`, gzipSync(readFileSync(archived(dir, i))));
+  unlinkSync(archived(dir, i));
+}
+
+describe("rotation while the history is being read", () => {
+  it("a replay reads the live file rotated away mid-replay, and the new one, each event once", async () => {
+    const dir = tmp();
+    const expected = history(dir, 3, 6);
+    const { lines } = await readOnce(dir, "start", {
+      includeArchives: true,
+      chunkBytes: 64,
+      onBatch: (n) => {
+        if (n === 1) expected.push(...rotate(dir, 10, "live1", 5));
+      },
+    });
+    expect(lines).toEqual(expected);
+  });
+
+  it("two rotations and a gzip of a file already read, mid-replay: each event once, in order", async () => {
+    const dir = tmp();
+    const expected = history(dir, 2, 6);
+    let fired = false;
+    const { lines } = await readOnce(dir, "start", {
+      includeArchives: true,
+      chunkBytes: 64,
+      onBatch: (n) => {
+        if (n === 2) expected.push(...rotate(dir, 10, "live1", 4));
+        if (n === 8) {
+          fired = true;
+          gzipArchive(dir, 0); // read already: not read again as .gz
+          expected.push(...rotate(dir, 11, "live2", 3));
+          gzipArchive(dir, 10); // not read yet: read from the .gz
+        }
+      },
+    });
+    expect(fired).toBe(true);
+    expect(lines).toEqual(expected);
+  });
+
+  it("a resume from a position in an archived file follows a rotation made while it catches up", async () => {
+    const dir = tmp();
+    const all = history(dir, 3, 6);
+    // A position after the 3rd event of the second archive, as a watcher saved it.
+    const first = await readOnce(dir, "start", { includeArchives: true, chunkBytes: 1 << 16 });
+    expect(first.lines).toEqual(all);
+    const upTo = Buffer.byteLength(`${all.slice(6, 9).join("\n")}\n`);
+    const { ino } = statSync(archived(dir, 1));
+    const head = readFileSync(archived(dir, 1)).subarray(0, 64).toString("base64");
+    const expected = all.slice(9);
+    const { lines } = await readOnce(
+      dir,
+      { ino, offset: upTo, head },
+      {
+        chunkBytes: 64,
+        onBatch: (n) => {
+          if (n === 1) expected.push(...rotate(dir, 10, "live1", 5));
+        },
+      },
+    );
+    expect(lines).toEqual(expected);
+  });
+
+  it("a tail in the live file that sleeps through two rotations reads the file in between", async () => {
+    const dir = tmp();
+    const expected = history(dir, 1, 6).slice(6); // from the start of the live file, no archives
+    const { lines } = await readOnce(dir, "start", {
+      chunkBytes: 64,
+      onBatch: (n) => {
+        if (n === 1) {
+          expected.push(...rotate(dir, 10, "live1", 4));
+          expected.push(...rotate(dir, 11, "live2", 3));
+        }
+      },
+    });
+    expect(lines).toEqual(expected);
   });
 });
