@@ -46,6 +46,8 @@ export interface TailOptions {
   onIdle?: (pos: TailPosition) => void | Promise<void>;
   /** Where reading resumed and anything notable (a truncation, a rotated file not found). */
   onNote?: (note: string) => void;
+  /** Bytes read at a time (default 1 MiB); small in tests, to put line and character boundaries across reads. */
+  chunkBytes?: number;
 }
 
 export const HEAD_BYTES = 64;
@@ -86,7 +88,17 @@ export function archivedFiles(path: string, archiveDir: string): string[] {
     const stamp = m[1]!;
     if (!byStamp.has(stamp) || !m[2]) byStamp.set(stamp, n);
   }
-  return [...byStamp.keys()].sort().map((k) => join(archiveDir, byStamp.get(k)!));
+  return [...byStamp.keys()].sort(compareStamps).map((k) => join(archiveDir, byStamp.get(k)!));
+}
+
+/** Stamps sort by date, then a same-millisecond suffix (`-1`, `-2`, … `-10`) as a number. */
+function compareStamps(a: string, b: string): number {
+  const ma = /^(.*Z)(?:-(\d+))?$/.exec(a);
+  const mb = /^(.*Z)(?:-(\d+))?$/.exec(b);
+  const [da, na] = ma ? [ma[1]!, Number(ma[2] ?? 0)] : [a, 0];
+  const [db, nb] = mb ? [mb[1]!, Number(mb[2] ?? 0)] : [b, 0];
+  if (da !== db) return da < db ? -1 : 1;
+  return na - nb;
 }
 
 async function fileHead(path: string): Promise<string> {
@@ -142,7 +154,8 @@ export async function findArchived(pos: TailPosition, files: string[]): Promise<
 async function readFinished(path: string, offset: number, opts: TailOptions): Promise<void> {
   const gz = path.endsWith(".gz");
   const pos: TailPosition = { ino: gz ? 0 : statSync(path).ino, offset, head: await fileHead(path) };
-  const src = gz ? createReadStream(path).pipe(createGunzip()) : createReadStream(path, { start: offset, highWaterMark: CHUNK });
+  const chunk = opts.chunkBytes ?? CHUNK;
+  const src = gz ? createReadStream(path, { highWaterMark: chunk }).pipe(createGunzip({ chunkSize: Math.max(64, chunk) })) : createReadStream(path, { start: offset, highWaterMark: chunk });
   let skip = gz ? offset : 0;
   let carry: Buffer = Buffer.alloc(0);
   try {
@@ -207,8 +220,8 @@ export async function tail(opts: TailOptions): Promise<void> {
 
   let fh: FileHandle | undefined;
   const pos: TailPosition = { ino: 0, offset: 0, head: "" };
-  let carry = "";
-  let carryBytes = 0;
+  // The bytes of a partial last line, kept as bytes: a multi-byte character may straddle a read.
+  let carry: Buffer = Buffer.alloc(0);
 
   const openLive = async (at: "end" | number): Promise<boolean> => {
     try {
@@ -218,8 +231,7 @@ export async function tail(opts: TailOptions): Promise<void> {
       pos.ino = st.ino;
       pos.offset = at === "end" ? st.size : Math.min(at, st.size);
       pos.head = await headOf(h, st.size);
-      carry = "";
-      carryBytes = 0;
+      carry = Buffer.alloc(0);
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
@@ -227,12 +239,13 @@ export async function tail(opts: TailOptions): Promise<void> {
     }
   };
 
-  const buf = Buffer.allocUnsafe(CHUNK);
+  const chunkBytes = opts.chunkBytes ?? CHUNK;
+  const buf = Buffer.allocUnsafe(chunkBytes);
   const drain = async (): Promise<void> => {
     if (!fh) return;
     for (;;) {
-      const readAt = pos.offset + carryBytes;
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, readAt);
+      const readAt = pos.offset + carry.length;
+      const { bytesRead } = await fh.read(buf, 0, chunkBytes, readAt);
       if (bytesRead <= 0) return;
       // Checked after the read: bytes read from a file truncated and refilled meanwhile are dropped, never handed over.
       const head = await headOf(fh, HEAD_BYTES);
@@ -240,66 +253,154 @@ export async function tail(opts: TailOptions): Promise<void> {
         opts.onNote?.(`${opts.path} was truncated: reading it from the start`);
         pos.offset = 0;
         pos.head = head;
-        carry = "";
-        carryBytes = 0;
+        carry = Buffer.alloc(0);
         continue;
       }
       pos.head = head;
-      const text = carry + buf.toString("utf8", 0, bytesRead);
-      const nl = text.lastIndexOf("\n");
+      // Copied: `buf` is reused by the next read.
+      const bytes = Buffer.concat([carry, buf.subarray(0, bytesRead)]);
+      const nl = bytes.lastIndexOf(0x0a);
       if (nl === -1) {
-        carry = text;
-        carryBytes += bytesRead;
+        carry = bytes;
         continue;
       }
-      const done = text.slice(0, nl);
-      carry = text.slice(nl + 1);
-      const consumed = carryBytes + bytesRead - Buffer.byteLength(carry, "utf8");
-      carryBytes = Buffer.byteLength(carry, "utf8");
-      pos.offset += consumed;
-      await opts.onLines(done.split("\n"), { ...pos });
+      carry = bytes.subarray(nl + 1);
+      pos.offset += nl + 1;
+      await opts.onLines(bytes.toString("utf8", 0, nl).split("\n"), { ...pos });
       if (opts.signal?.aborted) return;
     }
+  };
+
+  // Archived files read to their end, or that lie before where reading began, by name
+  // without `.gz`: each file of the stream is read once even if it is gzipped meanwhile.
+  const done = new Set<string>();
+  const keyOf = (f: string) => f.replace(/\.gz$/, "");
+  const listArchives = () => archivedFiles(opts.path, opts.archiveDir);
+  const skipAll = () => {
+    for (const f of listArchives()) done.add(keyOf(f));
+  };
+
+  /** The open live file, renamed into the archive since (same inode, or same first bytes once gzipped). */
+  const isOurs = async (f: string): Promise<boolean> => {
+    if (!fh) return false;
+    if (!f.endsWith(".gz")) {
+      try {
+        return statSync(f).ino === pos.ino;
+      } catch {
+        f = `${f}.gz`; // gzipped since it was listed
+      }
+    }
+    const mine = await headOf(fh, HEAD_BYTES);
+    if (mine === "") return false;
+    try {
+      return (await fileHead(f)) === mine;
+    } catch {
+      return false;
+    }
+  };
+
+  /** Reads one archived file; a plain one renamed away moments ago waits out the writers' lease first. */
+  const readArchive = async (f: string, offset: number): Promise<void> => {
+    if (!f.endsWith(".gz")) {
+      try {
+        const st = statSync(f);
+        const age = Date.now() - Math.max(st.mtimeMs, st.ctimeMs);
+        if (age < leaseMs) await new Promise((r) => setTimeout(r, leaseMs - age));
+      } catch {
+        // gzipped meanwhile: read below as .gz
+      }
+    }
+    try {
+      try {
+        await readFinished(f, offset, opts);
+      } catch (err) {
+        if (f.endsWith(".gz") || (err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        await readFinished(`${f}.gz`, offset, opts);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      opts.onNote?.(`${f} was removed before it could be read (retention?): continuing with the next file`);
+    }
+    done.add(keyOf(f));
+  };
+
+  /**
+   * Reads every archived file not read yet, oldest first, then opens the live file, then
+   * lists the archive again: a file rotated while the others were read (or before the live
+   * file was opened) is read too, and the listing repeats until it holds nothing new but
+   * the open live file itself (which the loop below follows through its rotation).
+   */
+  const catchUp = async (resume?: { file: string; offset: number }): Promise<void> => {
+    for (;;) {
+      const todo = listArchives().filter((f) => !done.has(keyOf(f)));
+      if (todo.length === 0) break;
+      for (const f of todo) {
+        if (opts.signal?.aborted) return;
+        await readArchive(f, resume && keyOf(f) === keyOf(resume.file) ? resume.offset : 0);
+      }
+    }
+    if (!fh) await openLive(0);
+    for (;;) {
+      const fresh = listArchives().filter((f) => !done.has(keyOf(f)));
+      if (fresh.length === 0) return;
+      for (const f of fresh) {
+        if (opts.signal?.aborted) return;
+        // Nothing of the open file is read yet: older files go first, and the open one ends the catch-up.
+        if (await isOurs(f)) return;
+        await readArchive(f, 0);
+      }
+    }
+  };
+
+  /** The open live file was renamed away and read to its end: it and everything before it are done. */
+  const finishOurs = async (): Promise<void> => {
+    const files = listArchives().filter((f) => !done.has(keyOf(f)));
+    let last = files.length - 1; // not found (removed, not archived): all listed files are older
+    for (let i = 0; i < files.length; i++) {
+      if (await isOurs(files[i]!)) {
+        last = i;
+        break;
+      }
+    }
+    for (let i = 0; i <= last; i++) done.add(keyOf(files[i]!));
   };
 
   try {
     // Where to begin: a saved position may lie in a file rotated away since.
     const start = opts.start;
     if (start === "start") {
-      if (opts.includeArchives) {
-        for (const f of archivedFiles(opts.path, opts.archiveDir)) {
-          if (opts.signal?.aborted) return;
-          await readFinished(f, 0, opts);
-        }
-      }
-      await openLive(0);
+      if (!opts.includeArchives) skipAll();
+      await catchUp();
     } else if (start === "end") {
+      skipAll();
       await openLive("end");
     } else {
-      let st: { ino: number; size: number } | undefined;
-      try {
-        st = statSync(opts.path);
-      } catch {
-        st = undefined;
-      }
-      if (st && st.ino === start.ino) {
-        await openLive(start.offset);
-        if (st.size < start.offset || !sameHead(start.head, pos.head)) {
+      skipAll();
+      let resumed = false;
+      if ((await openLive(start.offset)) && pos.ino === start.ino) {
+        resumed = true;
+        const size = (await fh!.stat()).size;
+        if (size < start.offset || !sameHead(start.head, pos.head)) {
           opts.onNote?.(`${opts.path} was truncated while the watcher was stopped: reading it from the start`);
           pos.offset = 0;
         }
       } else {
-        const files = archivedFiles(opts.path, opts.archiveDir);
+        await fh?.close();
+        fh = undefined;
+      }
+      if (!resumed) {
+        done.clear();
+        const files = listArchives();
         const i = await findArchived(start, files);
         if (i === -1) {
           if (start.offset > 0) opts.onNote?.(`the file the watcher stopped in (inode ${start.ino}) is not in ${opts.archiveDir}: continuing with the current file`);
+          for (const f of files) done.add(keyOf(f));
+          await catchUp();
         } else {
           opts.onNote?.(`resuming in ${files[i]} at byte ${start.offset}, then the current file`);
-          for (let k = i; k < files.length && !opts.signal?.aborted; k++) {
-            await readFinished(files[k]!, k === i ? start.offset : 0, opts);
-          }
+          for (let k = 0; k < i; k++) done.add(keyOf(files[k]!));
+          await catchUp({ file: files[i]!, offset: start.offset });
         }
-        await openLive(0);
       }
     }
 
@@ -318,21 +419,24 @@ export async function tail(opts: TailOptions): Promise<void> {
         await sleep(leaseMs);
         pending = false;
         await drain();
+        await finishOurs();
         await fh.close();
         fh = undefined;
-        if (st && (await openLive(0))) continue;
+        // Files rotated after it (a follower that slept through two rotations), then the new live file.
+        await catchUp();
+        if (fh) continue;
       } else if (fh && st) {
         const head = await headOf(fh, Math.min(st.size, headLength(pos.head)));
-        if (st.size < pos.offset + carryBytes || head !== pos.head) {
+        if (st.size < pos.offset + carry.length || head !== pos.head) {
           opts.onNote?.(`${opts.path} was truncated: reading it from the start`);
           pos.offset = 0;
           pos.head = await headOf(fh, st.size);
-          carry = "";
-          carryBytes = 0;
+          carry = Buffer.alloc(0);
           continue;
         }
-      } else if (!fh && st && (await openLive(0))) {
-        continue;
+      } else if (!fh && st) {
+        await catchUp();
+        if (fh) continue;
       }
       await opts.onIdle?.({ ...pos });
       if (!opts.follow) break;
