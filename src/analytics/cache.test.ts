@@ -1,8 +1,9 @@
-import { appendFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { metricsRecord, type SessionSpec, sessionEvents, writeLog } from "../../test/helpers/history.js";
 import { writeHandHistory } from "../../test/helpers/hand-history.js";
+import { setSegmentBytes } from "./cache.js";
 import { useTmpDir } from "../../test/helpers/tmp.js";
 import { openAnalytics } from "./index.js";
 
@@ -49,9 +50,11 @@ describe("the Parquet cache of the stream", () => {
     expect(firstRest).toEqual(plain1);
 
     // Nothing changed: the archives are not parsed again; the live file ends in a torn line, so
-    // it is not cached (a segment ends on a newline) and is read again.
+    // its whole lines are cached (a segment ends on a newline) and only the torn tail is read again.
     const again = await answers(dir, true);
-    expect(again.cache.parsed_bytes).toBe(statSync(join(dir, "agent-work-stream.jsonl")).size);
+    const live = readFileSync(join(dir, "agent-work-stream.jsonl"));
+    expect(again.cache.parsed_bytes).toBe(live.length - (live.lastIndexOf(0x0a) + 1));
+    expect(again.cache.parsed_bytes).toBeGreaterThan(0);
 
     // The live file grows (after the torn line left by the hand history: it is now glued to a whole
     // line, so one bad line stays counted), and a line is half written at the end.
@@ -94,5 +97,27 @@ describe("the Parquet cache of the stream", () => {
     expect(rotated.sessions.filter((s) => s.attempt_id === "s30" || s.attempt_id === "s31")).toHaveLength(2);
     const parquet = readdirSync(join(dir, ".cache", "analytics")).filter((f) => f.endsWith(".parquet"));
     expect(parquet.length).toBeGreaterThan(0);
+  });
+
+  it("caches a large live file in bounded segments that answer the same as one read", async () => {
+    const dir = tmp();
+    writeHandHistory(dir);
+    const { cache: _p, ...plain } = await answers(dir, false);
+    setSegmentBytes(4096);
+    try {
+      const { cache, ...segmented } = await answers(dir, true);
+      expect(segmented).toEqual(plain);
+      expect(cache.parsed_bytes).toBeGreaterThan(4096);
+      const parquet = readdirSync(join(dir, ".cache", "analytics")).filter((f) => f.endsWith(".parquet"));
+      const liveSize = statSync(join(dir, "agent-work-stream.jsonl")).size;
+      // Several segments for the live file alone (plus one per archive).
+      expect(parquet.length).toBeGreaterThan(Math.floor(liveSize / 4096));
+      const { cache: again, ...second } = await answers(dir, true);
+      expect(second).toEqual(plain);
+      const live = readFileSync(join(dir, "agent-work-stream.jsonl"));
+      expect(again.parsed_bytes).toBe(live.length - (live.lastIndexOf(0x0a) + 1));
+    } finally {
+      setSegmentBytes(64 * 1024 * 1024);
+    }
   });
 });

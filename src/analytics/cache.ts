@@ -52,6 +52,48 @@ function checksum(path: string, end: number): string {
   return createHash("sha1").update(buf).digest("hex");
 }
 
+/** Bytes of the live file cached per Parquet segment (tests make it small). */
+export let SEGMENT_BYTES = 64 * 1024 * 1024;
+export function setSegmentBytes(n: number): void {
+  SEGMENT_BYTES = n;
+}
+
+/** The offset just past the last newline before `pos` and at or after `min`; `min` when there is none. */
+function lineEndBefore(path: string, pos: number, min: number): number {
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    for (let end = pos; end > min; ) {
+      const start = Math.max(min, end - buf.length);
+      const n = readSync(fd, buf, 0, end - start, start);
+      const i = buf.subarray(0, n).lastIndexOf(0x0a);
+      if (i !== -1) return start + i + 1;
+      end = start;
+    }
+    return min;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A line end near `pos`: the last one before it, else (one line longer than a segment) the first after it. */
+function lineEndNear(path: string, pos: number, min: number, max: number): number {
+  const before = lineEndBefore(path, pos, min);
+  if (before > min) return before;
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    for (let start = pos; start < max; start += buf.length) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, max - start), start);
+      const i = buf.subarray(0, n).indexOf(0x0a);
+      if (i !== -1) return start + i + 1;
+    }
+    return max;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function lastByteIsNewline(path: string, size: number): boolean {
   if (size === 0) return true;
   const b = Buffer.alloc(1);
@@ -145,22 +187,27 @@ export async function updateEventCache(
     const from = segments.length ? segments[segments.length - 1]!.end : 0;
     for (const s of segments) out.parquet.push(s.parquet);
     if (st.size > from) {
-      let source = liveFile;
-      if (from > 0) {
-        source = join(dir, `tail-${process.pid}-${randomBytes(4).toString("hex")}.jsonl`);
-        await pipeline(createReadStream(liveFile, { start: from, end: st.size - 1 }), createWriteStream(source, { mode: 0o600 }));
-        out.temp.push(source);
-      }
       out.parsedBytes += st.size - from;
-      if (lastByteIsNewline(liveFile, st.size)) {
+      const slice = async (start: number, end: number): Promise<string> => {
+        if (start === 0 && end === st.size) return liveFile;
+        const file = join(dir, `tail-${process.pid}-${randomBytes(4).toString("hex")}.jsonl`);
+        await pipeline(createReadStream(liveFile, { start, end: end - 1 }), createWriteStream(file, { mode: 0o600 }));
+        out.temp.push(file);
+        return file;
+      };
+      // Whole lines are cached in segments of at most SEGMENT_BYTES: DuckDB's JSON reader keeps a
+      // file's parse state outside its memory limit, so one COPY of a 300 MB live file set the
+      // first run's peak RSS. A line being written right now is read directly, cached next time.
+      const complete = lastByteIsNewline(liveFile, st.size) ? st.size : lineEndBefore(liveFile, st.size, from);
+      for (let start = from; start < complete; ) {
+        const end = complete - start > SEGMENT_BYTES ? lineEndNear(liveFile, start + SEGMENT_BYTES, start, complete) : complete;
         const target = newParquet();
-        await copy([source], target);
-        segments = [...segments, { start: from, end: st.size, parquet: target }];
+        await copy([await slice(start, end)], target);
+        segments = [...segments, { start, end, parquet: target }];
         out.parquet.push(target);
-      } else {
-        // A line is being written right now: read this part directly, cache it next time.
-        out.direct.push(source);
+        start = end;
       }
+      if (complete < st.size) out.direct.push(await slice(complete, st.size));
     }
     if (segments.length) {
       next.live = { name: basename(liveFile), dev: st.dev, ino: st.ino, checksum: checksum(liveFile, segments[segments.length - 1]!.end), segments };
