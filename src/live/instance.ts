@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { ensureDir, FILE_MODE } from "../store/fs.js";
-import { processAlive, sleepSync } from "../store/lock.js";
+import { ensureDir } from "../store/fs.js";
+import { ageMs, createExclusive, processAlive, readHolder, sleepSync, unlinkQuietly } from "../store/lock.js";
 
 /**
  * One watcher per log directory: two would share one state file and write every alert
@@ -68,50 +67,5 @@ function breakDead(path: string, holder: string): boolean {
     return true;
   } finally {
     unlinkQuietly(breaker);
-  }
-}
-
-function createExclusive(path: string, content: string): boolean {
-  // Written under a name nobody else uses, then linked into place: never half-written, never overwriting.
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
-  const fd = openSync(tmp, "wx", FILE_MODE);
-  try {
-    writeFileSync(fd, content);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw err;
-  } finally {
-    unlinkQuietly(tmp);
-  }
-}
-
-function readHolder(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
-}
-
-function ageMs(path: string): number | undefined {
-  try {
-    return Date.now() - statSync(path).mtimeMs;
-  } catch {
-    return undefined;
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
 }

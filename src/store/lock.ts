@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, closeSync } from "node:fs";
 import { hostname } from "node:os";
 import { FILE_MODE } from "./fs.js";
@@ -116,9 +117,13 @@ export class FileLock {
   }
 }
 
-function createExclusive(path: string, content: string): boolean {
-  // Write the content first, then link it into place: the lock never exists half-written.
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+/**
+ * Creates `path` holding `content`, or returns false when it exists. Written under a name nobody
+ * else uses, then linked into place: never half-written, never overwriting (link(2) fails on an
+ * existing name), never written through a stale hard link a killed process left behind.
+ */
+export function createExclusive(path: string, content: string): boolean {
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
   const fd = openSync(tmp, "wx", FILE_MODE);
   try {
     writeFileSync(fd, content);
@@ -136,7 +141,7 @@ function createExclusive(path: string, content: string): boolean {
   }
 }
 
-function readHolder(path: string): string | undefined {
+export function readHolder(path: string): string | undefined {
   try {
     return readFileSync(path, "utf8");
   } catch (err) {
@@ -145,7 +150,7 @@ function readHolder(path: string): string | undefined {
   }
 }
 
-function ageMs(path: string): number | undefined {
+export function ageMs(path: string): number | undefined {
   try {
     return Date.now() - statSync(path).mtimeMs;
   } catch {
@@ -163,7 +168,7 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-function unlinkQuietly(path: string): void {
+export function unlinkQuietly(path: string): void {
   try {
     unlinkSync(path);
   } catch (err) {
