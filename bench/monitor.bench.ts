@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AWL_SOURCE, TSX } from "../test/helpers/awl.js";
 import { startFakeBotApi } from "../test/helpers/fake-bot-api.js";
-import { report } from "./report.js";
+import { percentile, report } from "./report.js";
 
 const N = Number(process.env.BENCH_ALERTS ?? 500);
 const TOKEN = "1000:bench-monitor";
@@ -31,10 +31,6 @@ const api = await startFakeBotApi({
   },
 });
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
 const ms = (x: number) => Math.round(x * 100) / 100;
 
 // Baseline: the HTTP round trip alone.
@@ -88,10 +84,10 @@ rmSync(dir, { recursive: true, force: true });
 if (code !== 0) throw new Error(`awl monitor exited ${code} on SIGTERM`);
 
 report("monitor — event completing an error loop → Bot API request (real awl monitor)", [
-  { metric: `baseline fetch round trip p50 (ms, ${N})`, value: ms(pct(raw, 50)) },
-  { metric: "baseline fetch round trip p99 (ms)", value: ms(pct(raw, 99)) },
-  { metric: `event → request p50 (ms, ${N} loops one at a time)`, value: ms(pct(lat, 50)) },
-  { metric: "event → request p99 (ms)", value: ms(pct(lat, 99)), target: "< 1000" },
+  { metric: `baseline fetch round trip p50 (ms, ${N})`, value: ms(percentile(raw, 50)) },
+  { metric: "baseline fetch round trip p99 (ms)", value: ms(percentile(raw, 99)) },
+  { metric: `event → request p50 (ms, ${N} loops one at a time)`, value: ms(percentile(lat, 50)) },
+  { metric: "event → request p99 (ms)", value: ms(percentile(lat, 99)), target: "< 1000" },
   { metric: "event → request max (ms)", value: ms(Math.max(...lat)) },
-  { metric: "p50 ratio to the bare round trip", value: ms(pct(lat, 50) / pct(raw, 50)) },
+  { metric: "p50 ratio to the bare round trip", value: ms(percentile(lat, 50) / percentile(raw, 50)) },
 ]);

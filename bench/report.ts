@@ -17,3 +17,9 @@ export function report(name: string, figures: Figure[]): void {
     console.log(`  ${f.metric.padEnd(w)}  ${String(v).padStart(12)}${f.target ? `   (target ${f.target})` : ""}`);
   }
 }
+
+/** The p-th percentile (0–100) of `xs`: the value at rank floor(p% · n) of the sorted samples. */
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
