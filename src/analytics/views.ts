@@ -10,7 +10,8 @@ import { sqlList, successMacroSql } from "./success.js";
 
 const USAGE = "STRUCT(input BIGINT, output BIGINT, cache_read BIGINT, cache_creation BIGINT, reasoning BIGINT, total_tokens BIGINT)";
 
-export const EVENT_COLUMNS: Record<string, string> = {
+/** The time and identifiers events and metrics records share, in their order on disk. */
+const IDENTITY_COLUMNS: Record<string, string> = {
   timestamp: "VARCHAR",
   attempt_id: "VARCHAR",
   session_id: "VARCHAR",
@@ -20,6 +21,10 @@ export const EVENT_COLUMNS: Record<string, string> = {
   executor: "VARCHAR",
   executor_variant: "VARCHAR",
   model: "VARCHAR",
+};
+
+export const EVENT_COLUMNS: Record<string, string> = {
+  ...IDENTITY_COLUMNS,
   event_type: "VARCHAR",
   sequence_num: "BIGINT",
   elapsed_ms: "BIGINT",
@@ -31,15 +36,7 @@ export const EVENT_COLUMNS: Record<string, string> = {
 };
 
 export const METRICS_COLUMNS: Record<string, string> = {
-  timestamp: "VARCHAR",
-  attempt_id: "VARCHAR",
-  session_id: "VARCHAR",
-  task_id: "VARCHAR",
-  task_title: "VARCHAR",
-  project_id: "VARCHAR",
-  executor: "VARCHAR",
-  executor_variant: "VARCHAR",
-  model: "VARCHAR",
+  ...IDENTITY_COLUMNS,
   source: "VARCHAR",
   metrics: `STRUCT(duration_ms BIGINT, total_tokens BIGINT, usage ${USAGE}, cost_usd DOUBLE, cost_estimated BOOLEAN,
     tool_calls BIGINT, errors BIGINT, files_modified BIGINT, lines_added BIGINT, lines_deleted BIGINT, commits BIGINT,
