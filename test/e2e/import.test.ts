@@ -88,7 +88,7 @@ describe("awl import", () => {
     expect([...times]).toEqual([at.toISOString()]);
   });
 
-  it("reports unreadable, binary and foreign files and half-written last lines, and goes on", async () => {
+  it("reports unreadable, binary and foreign files and half-written last lines, and goes on (on two threads)", async () => {
     const dir = tmp();
     const src = tmp();
     mkdirSync(join(src, "nested"));
@@ -96,7 +96,7 @@ describe("awl import", () => {
     writeFileSync(join(src, "junk.jsonl"), Buffer.from([0x00, 0x01, 0x02, 0xff]));
     writeFileSync(join(src, "foreign.jsonl"), '{"hello":"world"}\n');
     writeFileSync(join(src, "torn.jsonl"), `${readFileSync(join(FIX, "gemini", "success.stdout.jsonl"), "utf8").trimEnd()}\n{"type":"mess`);
-    const r = await awl(["import", "--log-dir", dir, src, join(src, "missing.jsonl")]);
+    const r = await awl(["import", "--jobs", "2", "--log-dir", dir, src, join(src, "missing.jsonl")]);
     expect(r.code).toBe(0);
     const out = r.stdout.toString();
     expect(out).toMatch(/^imported 1 new session, \d+ events from 4 files/);

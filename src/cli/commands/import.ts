@@ -1,11 +1,13 @@
 import { Command } from "@commander-js/extra-typings";
 import { commonOptions, configFor, type Io, printJson } from "../context.js";
+import { parseIntArg } from "../input.js";
 
 export function importCommand(io: Io) {
   return commonOptions(
     new Command("import")
       .description("record existing agent output: saved stream-json/--json output and the agents' own session stores")
-      .argument("<paths...>", "files or folders (searched recursively for .jsonl/.json), or - for stdin"),
+      .argument("<paths...>", "files or folders (searched recursively for .jsonl/.json), or - for stdin")
+      .option("--jobs <n>", "threads importing files at once (default: one per CPU, at most 4, for imports of 16 MB or more a thread)", parseIntArg("--jobs", 1)),
   )
     .addHelpText(
       "after",
@@ -27,6 +29,7 @@ Examples:
       const summary = await importPaths({
         paths,
         config,
+        jobs: opts.jobs,
         stdin: io.stdin,
         onProgress: tty
           ? (p) => {

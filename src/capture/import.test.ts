@@ -1,0 +1,106 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { useTmpDir } from "../../test/helpers/tmp.js";
+import { loadConfig } from "../config/index.js";
+import type { AwlEvent, MetricsRecord } from "../schema/index.js";
+import { logPaths } from "../store/paths.js";
+import { importPaths } from "./import.js";
+
+// The real transcripts of test/fixtures/real/ (see SOURCES.md there): for each agent and
+// scenario, the CLI's stdout stream and its own session file.
+const FIX = join(import.meta.dirname, "..", "..", "test", "fixtures", "real");
+const AGENTS = ["claude", "codex", "gemini"] as const;
+const SCENARIOS = ["success", "error_loop", "api_error"] as const;
+const tmp = useTmpDir();
+
+const configFor = (dir: string) => loadConfig({ flags: { logDir: dir }, env: {}, cwd: tmp() });
+
+function eventsOf(dir: string): AwlEvent[] {
+  return readFileSync(logPaths(dir).stream, "utf8").trim().split("\n").map((l) => JSON.parse(l) as AwlEvent);
+}
+
+/** Latest metrics record per attempt: what analytics reads. */
+function latestMetrics(dir: string): Map<string, MetricsRecord> {
+  const out = new Map<string, MetricsRecord>();
+  for (const l of readFileSync(logPaths(dir).metrics, "utf8").trim().split("\n")) {
+    const m = JSON.parse(l) as MetricsRecord;
+    out.set(m.attempt_id, m);
+  }
+  return out;
+}
+
+/** Per attempt: its event types and error fingerprints, counted, sorted. */
+function shape(events: AwlEvent[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const e of events) {
+    const fp = (e.data as { error_fingerprint?: string }).error_fingerprint;
+    out[e.attempt_id] = [...(out[e.attempt_id] ?? []), fp ? `${e.event_type}:${fp}` : e.event_type];
+  }
+  for (const k of Object.keys(out)) out[k]!.sort();
+  return out;
+}
+
+describe("importing a session's stream and its session file", () => {
+  const pairs = AGENTS.flatMap((agent) => SCENARIOS.map((scenario) => ({ agent, scenario })));
+  it.each(pairs)("$agent $scenario: either order records the same events, failures and totals", async ({ agent, scenario }) => {
+    const results = [];
+    for (const order of [
+      ["session", "stdout"],
+      ["stdout", "session"],
+    ]) {
+      const dir = tmp();
+      for (const f of order) await importPaths({ paths: [join(FIX, agent, `${scenario}.${f}.jsonl`)], config: configFor(dir), jobs: 1 });
+      const evs = eventsOf(dir);
+      const errors = evs.filter((e) => e.event_type === "error").map((e) => (e.data as { error_fingerprint: string }).error_fingerprint);
+      const [metrics] = [...latestMetrics(dir).values()];
+      results.push({ errors: errors.sort(), calls: evs.filter((e) => e.event_type === "tool_call").length, tokens: metrics?.metrics?.total_tokens });
+    }
+    expect(results[1]).toEqual(results[0]);
+  });
+});
+
+describe("importing on several threads", () => {
+  it("records what one thread records: the same events per attempt, whole sequences, no duplicates", async () => {
+    const files = AGENTS.flatMap((a) => readdirSync(join(FIX, a)).filter((f) => /\.(stdout|session)\.jsonl$/.test(f)).map((f) => join(FIX, a, f)));
+    expect(files.length).toBe(18);
+    const one = tmp();
+    const many = tmp();
+    const s1 = await importPaths({ paths: files, config: configFor(one), jobs: 1 });
+    const s3 = await importPaths({ paths: files, config: configFor(many), jobs: 3 });
+    expect(s3.sessions).toBe(9);
+    expect({ ...s3, skipped_files: [] }).toEqual({ ...s1, skipped_files: [] });
+
+    const evs = eventsOf(many);
+    // Two sources of one session land in different threads, one after the other, whichever
+    // comes first: the errors and counts agree with one thread (the first test shows order does not matter).
+    const strip = (s: Record<string, string[]>) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.filter((t) => t.startsWith("error") || t === "tool_call" || t.startsWith("session_"))]));
+    expect(strip(shape(evs))).toEqual(strip(shape(eventsOf(one))));
+    const totals = (dir: string) => Object.fromEntries([...latestMetrics(dir)].map(([id, m]) => [id, m.metrics?.total_tokens]));
+    expect(totals(many)).toEqual(totals(one));
+    for (const [attempt, list] of Object.entries(shape(evs))) {
+      expect(list.filter((t) => t === "session_start"), attempt).toHaveLength(1);
+      expect(list.filter((t) => t === "session_end"), attempt).toHaveLength(1);
+    }
+    // Every session file's sequence is whole: 0 … n-1 in file order, whichever thread wrote.
+    for (const f of readdirSync(logPaths(many).sessions)) {
+      const seqs = readFileSync(join(logPaths(many).sessions, f), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as AwlEvent).sequence_num);
+      expect(seqs, f).toEqual(seqs.map((_, i) => i));
+    }
+    const ids = evs.map((e) => (e.data as { record_id?: string }).record_id).filter((k) => k !== undefined);
+    expect(new Set(ids).size).toBe(ids.length);
+    // And again: nothing changed, nothing added, on any number of threads.
+    const again = await importPaths({ paths: files, config: configFor(many), jobs: 3 });
+    expect(again).toMatchObject({ files: 0, unchanged: 18, events: 0 });
+  });
+
+  it("stops with the thread's error when a file cannot be recorded", async () => {
+    const dir = tmp();
+    const files = ["success", "error_loop"].map((s) => join(FIX, "claude", `${s}.session.jsonl`));
+    // A log directory that is a file: the first write fails in a worker; the import rejects with its message.
+    const { writeFileSync } = await import("node:fs");
+    const notDir = join(dir, "log-dir");
+    writeFileSync(notDir, "");
+    await expect(importPaths({ paths: files, config: configFor(notDir), jobs: 2 })).rejects.toThrow(/ENOTDIR|EEXIST|not a directory/);
+  });
+});
