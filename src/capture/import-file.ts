@@ -106,7 +106,7 @@ export async function importFile(path: string, ctx: ImportContext): Promise<void
     summary.skipped_files.push({ path, reason: "binary, not an agent log" });
     return;
   }
-  const { lines, torn, oversized } = whole ? splitWhole(whole.toString("utf8")) : await readStreamed(path);
+  const { lines, torn, oversized } = whole ? splitWhole(whole) : await readStreamed(path);
   if (torn) add(summary.skipped_lines, "torn last line", torn);
   if (oversized) add(summary.skipped_lines, "oversized line", oversized);
   const ok = await importText(path, lines, path.endsWith(".json") ? () => readFileSync(path, "utf8") : undefined, ctx, st.mtime.toISOString());
@@ -263,20 +263,32 @@ interface ReadResult {
   oversized: number;
 }
 
-function splitWhole(text: string): ReadResult {
-  const lines = text.split("\n");
-  const last = lines.pop() ?? "";
+/**
+ * The file's lines, each decoded on its own: most lines are ASCII and become one-byte strings,
+ * which V8 decodes, parses, serializes and encodes several times faster than the two-byte
+ * string a whole file with one "’" in it would be.
+ */
+function splitWhole(buf: Buffer): ReadResult {
+  const lines: string[] = [];
   let torn = 0;
-  // A last line without its newline is kept when it is whole (a finished file), else it is torn.
-  if (last.trim() !== "") {
-    try {
-      JSON.parse(last);
-      lines.push(last);
-    } catch {
-      torn = 1;
+  for (let from = 0; from < buf.length; ) {
+    const nl = buf.indexOf(10, from);
+    const end = nl < 0 ? buf.length : nl;
+    const line = buf.toString("utf8", from, end > from && buf[end - 1] === 13 ? end - 1 : end);
+    from = end + 1;
+    if (line.trim() === "") continue;
+    if (nl < 0) {
+      // A last line without its newline is kept when it is whole (a finished file), else it is torn.
+      try {
+        JSON.parse(line);
+      } catch {
+        torn = 1;
+        continue;
+      }
     }
+    lines.push(line);
   }
-  return { lines: lines.filter((l) => l.trim() !== "").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l)), torn, oversized: 0 };
+  return { lines, torn, oversized: 0 };
 }
 
 async function readStreamed(path: string): Promise<ReadResult> {
