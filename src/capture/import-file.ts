@@ -159,6 +159,13 @@ export async function importText(
   return true;
 }
 
+/** The agent's own cost where it reports one (for the whole session), else the price table's estimate. */
+function costOf(facts: SessionFacts, total: Usage): { cost_usd?: number; cost_estimated?: boolean } {
+  if (facts.cost_usd !== undefined) return { cost_usd: facts.cost_usd, cost_estimated: false };
+  const cost = estimateCost(facts.model, total);
+  return cost !== undefined ? { cost_usd: cost, cost_estimated: true } : {};
+}
+
 interface Parsed {
   adapter: Adapter;
   format: SourceFormat;
@@ -218,38 +225,37 @@ async function record(ctx: ImportContext, p: Parsed): Promise<void> {
   }
   recorder.events(batch);
   summary.events += batch.length;
-  if (existing.ended && facts.total_usage && facts.total_usage.total_tokens !== existing.endTotalTokens) {
-    // The session was recorded from a source without the agent's own totals (Gemini CLI's session
-    // file leaves out its router model's tokens; its stream's result counts them): the later
-    // metrics record supersedes the first one's figures.
-    let cost = facts.cost_usd;
-    const estimated = cost === undefined;
-    cost ??= estimateCost(facts.model, facts.total_usage);
-    recorder.metrics({
-      timestamp: facts.ended_at ?? lastAt,
-      metrics: {
-        usage: facts.total_usage,
-        total_tokens: facts.total_usage.total_tokens,
-        ...(cost !== undefined ? { cost_usd: cost, cost_estimated: estimated } : {}),
-      },
-    });
-  }
+  const endAt = facts.ended_at ?? lastAt;
+  const duration = facts.started_at && facts.ended_at ? { duration_ms: Math.max(0, Date.parse(facts.ended_at) - Date.parse(facts.started_at)) } : {};
   if (!existing.ended) {
-    const total = facts.total_usage ?? usage;
-    let cost = facts.cost_usd;
-    const estimated = cost === undefined;
-    cost ??= estimateCost(facts.model, total);
-    const endAt = facts.ended_at ?? lastAt;
+    const total = facts.total_usage ?? addUsage(existing.usage, usage);
     recorder.end(
       {
         completion_status: facts.status ?? "success",
-        ...(facts.started_at && facts.ended_at ? { duration_ms: Math.max(0, Date.parse(facts.ended_at) - Date.parse(facts.started_at)) } : {}),
-        ...(total ? { usage: total, total_tokens: total.total_tokens } : {}),
-        ...(cost !== undefined ? { cost_usd: cost, cost_estimated: estimated } : {}),
+        ...duration,
+        ...(total ? { usage: total, total_tokens: total.total_tokens, ...costOf(facts, total) } : facts.cost_usd !== undefined ? { cost_usd: facts.cost_usd, cost_estimated: false } : {}),
         ...(facts.error ? { error: facts.error } : {}),
       },
       { timestamp: endAt },
     );
+  } else {
+    // An earlier import ended the attempt: a file that grew since, or a second source with the
+    // agent's own totals (Gemini CLI's session file leaves out its router model's tokens; its
+    // stream's result counts them), supersedes its figures in a later metrics record.
+    const own = facts.total_usage && facts.total_usage.total_tokens !== existing.endTotalTokens ? facts.total_usage : undefined;
+    const total = own ?? (usage ? addUsage(existing.usage, usage) : undefined);
+    const { toolCalls: tool_calls, errors } = recorder.totals();
+    if (total || tool_calls > 0 || errors > 0) {
+      recorder.metrics({
+        timestamp: endAt,
+        metrics: {
+          ...duration,
+          ...(total ? { usage: total, total_tokens: total.total_tokens, ...costOf(facts, total) } : {}),
+          ...(tool_calls > 0 ? { tool_calls: existing.toolCalls + tool_calls } : {}),
+          ...(errors > 0 ? { errors: existing.errors + errors } : {}),
+        },
+      });
+    }
   }
   recorder.close();
 }
@@ -311,6 +317,10 @@ interface Existing {
   ended: boolean;
   /** `session_end.data.total_tokens` as recorded. */
   endTotalTokens?: number;
+  /** The sum of the recorded events' `data.usage`, and their tool calls and errors. */
+  usage: Usage | undefined;
+  toolCalls: number;
+  errors: number;
   keys: Set<string>;
   formats: Set<string>;
   failedCalls: Set<string>;
@@ -320,7 +330,7 @@ interface Existing {
 
 /** What an attempt already holds: read from its session file, the truth, not from a side index. */
 async function existingAttempt(writer: LogWriter, attemptId: string): Promise<Existing> {
-  const e: Existing = { started: false, ended: false, keys: new Set(), formats: new Set(), failedCalls: new Set(), failures: new Map() };
+  const e: Existing = { started: false, ended: false, keys: new Set(), formats: new Set(), failedCalls: new Set(), failures: new Map(), usage: undefined, toolCalls: 0, errors: 0 };
   const path = sessionFile(writer.paths, attemptId);
   if (!existsSync(path)) return e;
   writer.releaseLocks(); // what this process wrote is on disk before it is read back
@@ -335,6 +345,9 @@ async function existingAttempt(writer: LogWriter, attemptId: string): Promise<Ex
       e.endTotalTokens = (ev.data as { total_tokens?: number }).total_tokens;
     }
     if (d.record_id) e.keys.add(d.record_id);
+    if (ev.event_type !== "session_end") e.usage = addUsage(e.usage, (ev.data as { usage?: Usage }).usage);
+    if (ev.event_type === "tool_call") e.toolCalls++;
+    if (ev.event_type === "error") e.errors++;
     if ((ev.event_type === "error" || d.result === "error") && d.tool_call_id) e.failedCalls.add(d.tool_call_id);
     const fp = (ev.data as { error_fingerprint?: string }).error_fingerprint;
     if (ev.event_type === "error" && fp) e.failures.set(fp, [...(e.failures.get(fp) ?? []), (ev.data as { error_message?: string }).error_message ?? ""]);

@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTmpDir } from "../../test/helpers/tmp.js";
 import { loadConfig } from "../config/index.js";
-import type { AwlEvent, MetricsRecord } from "../schema/index.js";
+import { type AwlEvent, type MetricsRecord, mergeMetricsRecords } from "../schema/index.js";
 import { logPaths } from "../store/paths.js";
 import { importPaths } from "./import.js";
 
@@ -20,14 +20,14 @@ function eventsOf(dir: string): AwlEvent[] {
   return readFileSync(logPaths(dir).stream, "utf8").trim().split("\n").map((l) => JSON.parse(l) as AwlEvent);
 }
 
-/** Latest metrics record per attempt: what analytics reads. */
+/** Each attempt's metrics records merged, later over earlier: what analytics reads. */
 function latestMetrics(dir: string): Map<string, MetricsRecord> {
-  const out = new Map<string, MetricsRecord>();
+  const by = new Map<string, MetricsRecord[]>();
   for (const l of readFileSync(logPaths(dir).metrics, "utf8").trim().split("\n")) {
     const m = JSON.parse(l) as MetricsRecord;
-    out.set(m.attempt_id, m);
+    by.set(m.attempt_id, [...(by.get(m.attempt_id) ?? []), m]);
   }
-  return out;
+  return new Map([...by].map(([id, records]) => [id, mergeMetricsRecords(records)!]));
 }
 
 /** Per attempt: its event types and error fingerprints, counted, sorted. */
@@ -54,9 +54,32 @@ describe("importing a session's stream and its session file", () => {
       const evs = eventsOf(dir);
       const errors = evs.filter((e) => e.event_type === "error").map((e) => (e.data as { error_fingerprint: string }).error_fingerprint);
       const [metrics] = [...latestMetrics(dir).values()];
-      results.push({ errors: errors.sort(), calls: evs.filter((e) => e.event_type === "tool_call").length, tokens: metrics?.metrics?.total_tokens });
+      const m = metrics?.metrics;
+      results.push({ errors: errors.sort(), calls: evs.filter((e) => e.event_type === "tool_call").length, tokens: m?.total_tokens, toolCalls: m?.tool_calls, errorCount: m?.errors });
     }
     expect(results[1]).toEqual(results[0]);
+  });
+});
+
+describe("a file that grew after its import", () => {
+  const files = AGENTS.flatMap((agent) => SCENARIOS.flatMap((scenario) => ["session", "stdout"].map((source) => ({ agent, scenario, source }))));
+  it.each(files)("$agent $scenario $source: ends with the figures of the whole file", async ({ agent, scenario, source }) => {
+    const text = readFileSync(join(FIX, agent, `${scenario}.${source}.jsonl`), "utf8");
+    const lines = text.split("\n").filter((l) => l !== "");
+    const whole = tmp();
+    await importPaths({ paths: [join(FIX, agent, `${scenario}.${source}.jsonl`)], config: configFor(whole), jobs: 1 });
+    const grown = tmp();
+    const file = join(tmp(), "session.jsonl");
+    writeFileSync(file, `${lines.slice(0, Math.ceil(lines.length / 2)).join("\n")}\n`);
+    await importPaths({ paths: [file], config: configFor(grown), jobs: 1 });
+    writeFileSync(file, text);
+    await importPaths({ paths: [file], config: configFor(grown), jobs: 1 });
+    const figures = (dir: string) => {
+      const [m] = [...latestMetrics(dir).values()];
+      const evs = eventsOf(dir);
+      return { tokens: m?.metrics?.total_tokens, toolCalls: m?.metrics?.tool_calls, errors: m?.metrics?.errors, events: evs.filter((e) => e.event_type !== "session_end").length };
+    };
+    expect(figures(grown)).toEqual(figures(whole));
   });
 });
 
