@@ -118,8 +118,12 @@ export class LogWriter {
       let event = stamped(ev, stamp);
       let line = JSON.stringify(event);
       if (mayContainSecret(line)) {
-        event = redactValue(event);
-        line = JSON.stringify(event);
+        // Most lines the cheap test lets through hold no secret: the same object comes back, and the line stands.
+        const clean = redactValue(event);
+        if (clean !== event) {
+          event = clean;
+          line = JSON.stringify(event);
+        }
       }
       const bytes = Buffer.from(`${line}\n`, "utf8");
       if (cur.st.torn) {
