@@ -96,8 +96,17 @@ export interface LineParser {
  *
  * Parsing lines 1..k, snapshotting, restoring and parsing k+1..n gives the same events and
  * facts as parsing 1..n at once, given the same lines (blank-line filtering included: Codex
- * rollout keys count lines) and the same `seenAt`s. `state` is the adapter's own; only the
- * adapter, format and version that wrote a snapshot restore it.
+ * rollout keys count lines) and the same `seenAt`s; a torn last line (no newline yet) belongs
+ * after the offset, not before the snapshot. facts() of the restored parser are the whole file's.
+ * `state` is the adapter's own; only the adapter, format and version that wrote a snapshot
+ * restore it.
+ *
+ * What end() would emit is in the snapshot: held events (a Claude response's first event waiting
+ * for its final usage and the events queued behind it, a Gemini record waiting for its last
+ * version, Gemini text deltas, a Codex process still running, open to-do lists, unflushed text).
+ * A caller that snapshots and then also calls end() on the same parser (to record those now) gets
+ * them again from the restored parser, under the same keys, where the file grew by then in a
+ * more final form (more usage, a record's later tool results, the process's real exit).
  *
  * Bounded: what a parser keeps to recognise repeats (record ids, answered calls, closed
  * responses) is a window of the most recent ones (capture/bounded.ts), in the parser itself as
@@ -188,8 +197,10 @@ export function restoreParser<S>(
     return { ok: false, reason: "bad_state", message: `${expected.adapter} ${s.format} snapshot state: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "invalid"}` };
   }
   try {
-    // A copy: two parsers restored from one snapshot value share nothing, nor with the value.
-    return { ok: true, parser: build(structuredClone(state.data)) };
+    // The schemas only check (no defaults, no transforms): the state is used as stored, not as
+    // zod rebuilt it, so objects keep their key order and events are written byte for byte as a
+    // parse straight through writes them. A copy: two parsers restored from one value share nothing.
+    return { ok: true, parser: build(structuredClone(s.state) as S) };
   } catch (err) {
     return { ok: false, reason: "bad_state", message: `${expected.adapter} ${s.format} snapshot state: ${(err as Error).message}` };
   }

@@ -92,6 +92,8 @@ describe("parser snapshots: resuming at any line of the real transcripts changes
       expect(run.resumed, `${row.file} split at line ${k}`).toStrictEqual(straight);
       expect(run.original, `${row.file}: the parser after its snapshot at ${k}`).toStrictEqual(straight);
       expect(run.again, `${row.file}: restored from the snapshot value at ${k}`).toStrictEqual(straight);
+      // Byte for byte as written, key order included.
+      expect(JSON.stringify(run.resumed), `${row.file} split at line ${k}, as JSON`).toBe(JSON.stringify(straight));
       expect(run.snapshot).toMatchObject({ adapter: row.adapter.id, format: row.format });
       if (run.held > 0) held++;
     }

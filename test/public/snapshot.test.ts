@@ -62,6 +62,8 @@ describe("parser snapshots on the public session files", () => {
       expect(run.resumed, `${file} split at line ${k}`).toStrictEqual(straight);
       expect(run.original, `${file}: the parser after its snapshot at ${k}`).toStrictEqual(straight);
       expect(run.again, `${file}: restored from the snapshot value at ${k}`).toStrictEqual(straight);
+      // Byte for byte as written, key order included.
+      expect(JSON.stringify(run.resumed), `${file} split at line ${k}, as JSON`).toBe(JSON.stringify(straight));
       if (run.held > 0) held++;
     }
     expect(held > 0, `${file}: a split where something is held back`).toBe(HOLDS.test(file));
