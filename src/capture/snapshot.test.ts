@@ -179,6 +179,16 @@ function rounds(lines: string[], n: number): string[] {
   return out;
 }
 
+/** Transcripts made long by repeating them; `cap`: the most their snapshot may take, whatever the length. */
+const LONG = [
+    { file: "claude/success.session.jsonl", adapter: claudeAdapter, format: "session" as const, cap: 60_000 },
+    { file: "claude_partial/success.stdout.jsonl", adapter: claudeAdapter, format: "stream" as const, cap: 60_000 },
+    { file: "codex/success.session.jsonl", adapter: codexAdapter, format: "session" as const, cap: 50_000 },
+    { file: "codex/success.stdout.jsonl", adapter: codexAdapter, format: "stream" as const, cap: 5_000 },
+    { file: "gemini/success.session.jsonl", adapter: geminiAdapter, format: "session" as const, cap: 50_000 },
+    { file: "gemini/success.stdout.jsonl", adapter: geminiAdapter, format: "stream" as const, cap: 15_000 },
+  ];
+
 describe("parser snapshots stay bounded", () => {
   it("on the largest real transcript, at every line, well under the file's size", () => {
     const largest = ROWS.map((r) => ({ row: r, size: statSync(join(REAL, r.file)).size })).sort((a, b) => b.size - a.size)[0]!;
@@ -190,16 +200,20 @@ describe("parser snapshots stay bounded", () => {
     expect(most).toBeLessThan(largest.size / 8);
   });
 
+  // Past the windows, a restored parser forgets exactly what the parser straight through forgets.
+  it.each(LONG)("$file repeated: resuming after the windows filled changes nothing", ({ file, adapter, format }) => {
+    const lines = rounds(importLines(readFileSync(join(REAL, file), "utf8")), 100);
+    const src: LineSource = { lines, seenAt: tickTimes(lines.length), make: () => adapter.parser(format), restore: (snap) => adapter.restore(format, snap) };
+    const straight = parseStraight(src);
+    for (const k of [Math.floor(lines.length / 2), lines.length - 7]) {
+      const run = parseSplit(src, k);
+      expect(JSON.stringify(run.resumed), `split at ${k}`).toBe(JSON.stringify(straight));
+    }
+  });
+
   // A session of a few hundred rounds of a real transcript, each with its own ids: the snapshot
   // stops growing once the windows are full, whatever the length of the file.
-  it.each([
-    { file: "claude/success.session.jsonl", adapter: claudeAdapter, format: "session" as const, cap: 60_000 },
-    { file: "claude_partial/success.stdout.jsonl", adapter: claudeAdapter, format: "stream" as const, cap: 60_000 },
-    { file: "codex/success.session.jsonl", adapter: codexAdapter, format: "session" as const, cap: 50_000 },
-    { file: "codex/success.stdout.jsonl", adapter: codexAdapter, format: "stream" as const, cap: 5_000 },
-    { file: "gemini/success.session.jsonl", adapter: geminiAdapter, format: "session" as const, cap: 50_000 },
-    { file: "gemini/success.stdout.jsonl", adapter: geminiAdapter, format: "stream" as const, cap: 15_000 },
-  ])("$file repeated", ({ file, adapter, format, cap }) => {
+  it.each(LONG)("$file repeated", ({ file, adapter, format, cap }) => {
     const one = importLines(readFileSync(join(REAL, file), "utf8"));
     const sizeAfter = (n: number): { snapshot: number; file: number } => {
       const lines = rounds(one, n);

@@ -1,4 +1,4 @@
-import type { Captured, LineParser, ParserSnapshot, RestoreResult, SessionFacts } from "../../src/capture/adapter.js";
+import type { Captured, LineParser, ParserSnapshot, RestoreResult } from "../../src/capture/adapter.js";
 
 /**
  * The resume check of parser snapshots: a parse straight through a file, against a parse of its
@@ -16,6 +16,8 @@ export interface LineSource {
 export interface Parsed {
   events: unknown[];
   facts: unknown;
+  /** The parser's snapshot after the last line, before end(): the state itself must agree too. */
+  state: unknown;
 }
 
 /** A file's lines as `awl import` passes them: blank lines dropped, a CR before the newline cut. */
@@ -31,9 +33,11 @@ export function tickTimes(n: number, from = Date.parse("2026-01-02T03:04:05.000Z
   return Array.from({ length: n }, (_, i) => new Date(from + i * 100).toISOString());
 }
 
-/** What is written in the end: events and facts as JSON has them. */
-function plain(events: Captured[], facts: SessionFacts): Parsed {
-  return JSON.parse(JSON.stringify({ events, facts })) as Parsed;
+/** What is written in the end, as JSON has it: events and facts, and the parser's last state. */
+function finish(p: LineParser, events: Captured[]): Parsed {
+  const state = p.snapshot();
+  events.push(...p.end());
+  return JSON.parse(JSON.stringify({ events, facts: p.facts(), state })) as Parsed;
 }
 
 export function parseStraight(src: LineSource): Parsed {
@@ -42,8 +46,7 @@ export function parseStraight(src: LineSource): Parsed {
   src.lines.forEach((l, i) => {
     events.push(...p.line(l, src.seenAt[i]));
   });
-  events.push(...p.end());
-  return plain(events, p.facts());
+  return finish(p, events);
 }
 
 export interface SplitRun {
@@ -72,8 +75,7 @@ export function parseSplit(src: LineSource, k: number): SplitRun {
   const rest = (q: LineParser): Parsed => {
     const events = [...head];
     for (let i = k; i < src.lines.length; i++) events.push(...q.line(src.lines[i]!, src.seenAt[i]));
-    events.push(...q.end());
-    return plain(events, q.facts());
+    return finish(q, events);
   };
   const restored = (from: unknown): LineParser => {
     const r = src.restore(from);

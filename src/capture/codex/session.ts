@@ -140,6 +140,7 @@ export class CodexSessionParser implements LineParser {
   private usageRecords = 0;
   /** The last `token_count` line with totals, parsed only if no `token_usage_record` ever comes. */
   private lastTokenCount: string | Obj | undefined;
+  private parsedTokenCount: { text: string; rec: Obj } | undefined;
   private promptFromEvent: string | undefined;
   private promptFromItem: string | undefined;
   private turnFailed = false;
@@ -193,8 +194,13 @@ export class CodexSessionParser implements LineParser {
     const f: SessionFacts = { ...this.f, unknown_records: { ...this.f.unknown_records } };
     if (this.usageRecords > 0) f.total_usage = openAiUsage(this.usage);
     else if (this.lastTokenCount !== undefined) {
-      if (typeof this.lastTokenCount === "string") this.lastTokenCount = parseObject(this.lastTokenCount) ?? {};
-      const total = obj(obj(obj(this.lastTokenCount.payload)?.info)?.total_token_usage);
+      let rec = this.lastTokenCount;
+      if (typeof rec === "string") {
+        // Parsed once per line kept, beside the state (which keeps the line as read).
+        if (this.parsedTokenCount?.text !== rec) this.parsedTokenCount = { text: rec, rec: parseObject(rec) ?? {} };
+        rec = this.parsedTokenCount.rec;
+      }
+      const total = obj(obj(obj(rec.payload)?.info)?.total_token_usage);
       if (total) f.total_usage = openAiUsage(total);
     }
     const prompt = this.promptFromEvent ?? this.promptFromItem;

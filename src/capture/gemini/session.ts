@@ -84,9 +84,11 @@ export class GeminiSessionParser implements LineParser {
   }
 
   facts(): SessionFacts {
+    // A copy: the parser's own facts hold only what lines said, so a snapshot does not depend on when facts were asked.
+    const f: SessionFacts = { ...this.f, unknown_records: { ...this.f.unknown_records } };
     const model = mainModel(this.modelTokens);
-    if (model) this.f.model = model;
-    return this.f;
+    if (model) f.model = model;
+    return f;
   }
 
   /**
