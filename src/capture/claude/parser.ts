@@ -110,8 +110,10 @@ const MAX_HELD = 4096;
  * Windows of what is remembered to recognise it again (capture/bounded.ts). Measured on the real
  * and public transcripts (1.0.17 … 2.1.39): a repeated uuid came 1 record after the original (a
  * resume copying the last record), every line of a response before any other response's, a result
- * at most 8 calls after its call, and no result twice. A miss past a window repeats events under
- * keys already recorded, which import drops as duplicates.
+ * at most 8 calls after its call, and no result twice except inside that copied record. Past a
+ * window, a repeated record is emitted again under the keys it had (import drops those as
+ * duplicates), a result loses its call's name and duration, and a line of a response more than
+ * CLOSED_MESSAGES responses old would carry that response's usage a second time.
  */
 const SEEN_UUIDS = 512;
 const PENDING_CALLS = 1024;
