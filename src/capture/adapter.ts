@@ -1,4 +1,5 @@
-import type { CompletionStatus, DataOf, EventType, Usage } from "../schema/index.js";
+import { z } from "zod";
+import { COMPLETION_STATUSES, type CompletionStatus, type DataOf, EVENT_TYPES, type EventType, type Usage, usageSchema } from "../schema/index.js";
 
 /**
  * The shape every agent adapter has (one folder per agent under capture/): detect a
@@ -74,13 +75,67 @@ export interface LineParser {
   /** End of input: what was held back (text awaiting its end, a call without result). */
   end(): Captured[];
   facts(): SessionFacts;
+  /**
+   * Everything the parser needs to go on after the lines it has read, facts so far and what it
+   * holds back included, as plain JSON (see ParserSnapshot). Taken between lines, without end():
+   * the parser is unchanged by it and goes on as if it had not been taken, and the snapshot shares
+   * nothing with it.
+   */
+  snapshot(): ParserSnapshot;
 }
+
+/**
+ * A parser's state between two lines, so `awl import` can read a grown file from where it
+ * stopped instead of from its start:
+ *
+ *   const snap = parser.snapshot();                    // after line(), before end()
+ *   // … store JSON.stringify(snap) with the byte offset of the next line …
+ *   const r = adapter.restore(format, JSON.parse(stored));
+ *   if (r.ok) for (const l of linesAfterOffset) r.parser.line(l);   // then end(), facts()
+ *   else …read the file from its start (r.reason says why)
+ *
+ * Parsing lines 1..k, snapshotting, restoring and parsing k+1..n gives the same events and
+ * facts as parsing 1..n at once, given the same lines (blank-line filtering included: Codex
+ * rollout keys count lines) and the same `seenAt`s; a torn last line (no newline yet) belongs
+ * after the offset, not before the snapshot. facts() of the restored parser are the whole file's.
+ * `state` is the adapter's own; only the adapter, format and version that wrote a snapshot
+ * restore it.
+ *
+ * What end() would emit is in the snapshot: held events (a Claude response's first event waiting
+ * for its final usage and the events queued behind it, a Gemini record waiting for its last
+ * version, Gemini text deltas, a Codex process still running, open to-do lists, unflushed text).
+ * A caller that snapshots and then also calls end() on the same parser (to record those now) gets
+ * them again from the restored parser, under the same keys, where the file grew by then in a
+ * more final form (more usage, a record's later tool results, the process's real exit).
+ *
+ * Bounded: what a parser keeps to recognise repeats (record ids, answered calls, closed
+ * responses) is a window of the most recent ones (capture/bounded.ts), in the parser itself as
+ * in its snapshot; what it holds back is bounded by the parser's own limits. What each keeps and
+ * why: the `snapshot()` of each parser.
+ */
+export interface ParserSnapshot {
+  adapter: AgentId;
+  format: SourceFormat;
+  /** The adapter's snapshot version: raised whenever `state`, or what a parser does with it, changes. */
+  version: number;
+  state: unknown;
+}
+
+/** Why a stored snapshot is not restored; the caller then reads the file from its start. */
+export type RestoreRefusal = "not_a_snapshot" | "other_adapter" | "other_format" | "other_version" | "bad_state";
+
+export type RestoreResult = { ok: true; parser: LineParser } | { ok: false; reason: RestoreRefusal; message: string };
 
 export interface Adapter {
   id: AgentId;
   /** Which of this agent's formats a first line belongs to, if any. */
   detect(firstLine: string): SourceFormat | undefined;
   parser(format: SourceFormat): LineParser;
+  /**
+   * A parser of `format` that goes on from a snapshot (any value: what was read back from a
+   * state file), or why not. Never throws.
+   */
+  restore(format: SourceFormat, snapshot: unknown): RestoreResult;
   /**
    * Formats that are one JSON document rather than lines (Gemini CLI's session files before
    * its JSONL switch): recognise and parse the whole value.
@@ -110,3 +165,72 @@ export function withTotal(u: Usage): Usage {
   const total = (u.input ?? 0) + (u.output ?? 0) + (u.cache_read ?? 0) + (u.cache_creation ?? 0) + (u.reasoning ?? 0);
   return { ...u, total_tokens: total };
 }
+
+const snapshotEnvelope = z.object({
+  adapter: z.string(),
+  format: z.string(),
+  version: z.number(),
+  state: z.unknown(),
+});
+
+/**
+ * The checks every adapter's `restore` makes: the envelope names this adapter, the format asked
+ * for and this version, and `state` has the shape `schema` describes; then `build` makes the parser.
+ */
+export function restoreParser<S>(
+  snapshot: unknown,
+  expected: { adapter: AgentId; format: SourceFormat; version: number },
+  schema: z.ZodType<S>,
+  build: (state: S) => LineParser,
+): RestoreResult {
+  const env = snapshotEnvelope.safeParse(snapshot);
+  if (!env.success) return { ok: false, reason: "not_a_snapshot", message: "not a parser snapshot (adapter, format, version, state)" };
+  const s = env.data;
+  if (s.adapter !== expected.adapter) return { ok: false, reason: "other_adapter", message: `a ${s.adapter} snapshot, not ${expected.adapter}` };
+  if (s.format !== expected.format) return { ok: false, reason: "other_format", message: `a ${expected.adapter} ${s.format} snapshot, not ${expected.format}` };
+  if (s.version !== expected.version) {
+    return { ok: false, reason: "other_version", message: `${expected.adapter} ${s.format} snapshot version ${s.version}, this awl reads version ${expected.version}` };
+  }
+  const state = schema.safeParse(s.state);
+  if (!state.success) {
+    const issue = state.error.issues[0];
+    return { ok: false, reason: "bad_state", message: `${expected.adapter} ${s.format} snapshot state: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "invalid"}` };
+  }
+  try {
+    // The schemas only check (no defaults, no transforms): the state is used as stored, not as
+    // zod rebuilt it, so objects keep their key order and events are written byte for byte as a
+    // parse straight through writes them. A copy: two parsers restored from one value share nothing.
+    return { ok: true, parser: build(structuredClone(s.state) as S) };
+  } catch (err) {
+    return { ok: false, reason: "bad_state", message: `${expected.adapter} ${s.format} snapshot state: ${(err as Error).message}` };
+  }
+}
+
+/** Snapshot parts every adapter shares. */
+export const snapshotParts = {
+  usage: usageSchema as z.ZodType<Usage>,
+  facts: z.looseObject({
+    session_id: z.string().optional(),
+    model: z.string().optional(),
+    cwd: z.string().optional(),
+    agent_version: z.string().optional(),
+    prompt: z.string().optional(),
+    started_at: z.string().optional(),
+    ended_at: z.string().optional(),
+    total_usage: usageSchema.optional(),
+    cost_usd: z.number().optional(),
+    status: z.enum(COMPLETION_STATUSES).optional(),
+    error: z.string().optional(),
+    unknown_records: z.record(z.string(), z.number()),
+    skipped_lines: z.number(),
+  }) as unknown as z.ZodType<SessionFacts>,
+  /** A held-back event: its payload is checked when it is recorded, as every event's is. */
+  captured: z.object({
+    event_type: z.enum(EVENT_TYPES),
+    data: z.record(z.string(), z.unknown()),
+    timestamp: z.string().optional(),
+    model: z.string().optional(),
+    key: z.string().optional(),
+    presence: z.enum(["both", "stream_only"]).optional(),
+  }) as unknown as z.ZodType<Captured>,
+};

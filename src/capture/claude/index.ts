@@ -1,5 +1,5 @@
-import type { Adapter, SourceFormat } from "../adapter.js";
-import { ClaudeParser } from "./parser.js";
+import { type Adapter, restoreParser, type SourceFormat } from "../adapter.js";
+import { CLAUDE_SNAPSHOT_VERSION, ClaudeParser, claudeState } from "./parser.js";
 import { isRec } from "./records.js";
 
 /** Types stdout (stream-json) prints besides `system`, recognised when a capture starts mid-run. */
@@ -42,6 +42,8 @@ export const claudeAdapter: Adapter = {
   id: "claude",
   detect: detectClaude,
   parser: (format) => new ClaudeParser(format),
+  restore: (format, snapshot) =>
+    restoreParser(snapshot, { adapter: "claude", format, version: CLAUDE_SNAPSHOT_VERSION }, claudeState, (st) => ClaudeParser.fromState(format, st)),
 };
 
 export { ClaudeParser } from "./parser.js";

@@ -1,5 +1,7 @@
 import type { DataOf, EventType, Usage } from "../../schema/index.js";
-import { type Captured, emptyFacts, type LineParser, type SessionFacts, type SourceFormat } from "../adapter.js";
+import { z } from "zod";
+import { type Captured, emptyFacts, type LineParser, type ParserSnapshot, type SessionFacts, type SourceFormat, snapshotParts } from "../adapter.js";
+import { CallMemory, RecentMap, RecentSet } from "../bounded.js";
 import {
   apiStatusOf,
   baseModel,
@@ -84,6 +86,11 @@ interface Ctx {
   parentToolCallId: string | undefined;
 }
 
+interface Call {
+  name: string;
+  ts?: string | undefined;
+}
+
 interface MessageState {
   chain: string;
   open: boolean;
@@ -99,6 +106,25 @@ interface MessageState {
 /** Beyond this many held events, responses are closed anyway: memory stays bounded on odd files. */
 const MAX_HELD = 4096;
 
+/**
+ * Windows of what is remembered to recognise it again (capture/bounded.ts). Measured on the real
+ * and public transcripts (1.0.17 … 2.1.39): a repeated uuid came 1 record after the original (a
+ * resume copying the last record), every line of a response before any other response's, a result
+ * at most 8 calls after its call, and no result twice except inside that copied record. Past a
+ * window, a repeated record is emitted again under the keys it had (import drops those as
+ * duplicates), a result loses its call's name and duration, and a line of a response more than
+ * CLOSED_MESSAGES responses old would carry that response's usage a second time.
+ */
+const SEEN_UUIDS = 512;
+const PENDING_CALLS = 1024;
+const ANSWERED_CALLS = 64;
+/** Closed responses; open ones (one per chain at most) are always kept. */
+const CLOSED_MESSAGES = 64;
+const SUMMARY_LEAVES = 256;
+
+/** Raised whenever the snapshot's state, or what the parser does with it, changes. */
+export const CLAUDE_SNAPSHOT_VERSION = 1;
+
 /** Whole records recognised from their first bytes, so the lines that carry nothing are not parsed. */
 const COUNT_BY_PREFIX: readonly [string, string][] = [
   ['{"type":"stream_event","event":{"type":"content_block_', "stream_event"],
@@ -110,16 +136,16 @@ const COUNTED_TYPES = new Set(["file-history-snapshot", "last-prompt", "attachme
 const COUNTED_SYSTEM = new Set(["status", "turn_duration", "stop_hook_summary", "hook_started", "hook_response"]);
 
 export class ClaudeParser implements LineParser {
-  private readonly f: SessionFacts = emptyFacts();
-  private readonly seen = new Set<string>();
-  private readonly calls = new Map<string, { name: string; ts: string | undefined }>();
+  private f: SessionFacts = emptyFacts();
+  private seen = new RecentSet(SEEN_UUIDS);
+  private calls = new CallMemory<Call>(PENDING_CALLS, ANSWERED_CALLS);
   private readonly messages = new Map<string, MessageState>();
   private readonly openByChain = new Map<string, MessageState>();
   private readonly blockers = new Set<Captured>();
   private queue: Captured[] = [];
   private readonly mainModels = new Map<string, number>();
   private readonly allModels = new Map<string, number>();
-  private readonly summaryKeys = new Map<string, number>();
+  private summaryKeys = new RecentMap<number>(SUMMARY_LEAVES);
   private initModel: string | undefined;
   private sawInit = false;
   private mainPrompt: string | undefined;
@@ -185,6 +211,83 @@ export class ClaudeParser implements LineParser {
       f.error = this.lastApiError;
     }
     return f;
+  }
+
+  /**
+   * The parser's whole state: facts and the inputs of the derived ones (model counts, prompts,
+   * the last API error); the held events (`queue`: the first event of each open response waits
+   * for its final usage, and what follows it waits behind it; at most MAX_HELD); responses by
+   * message id (open ones, and the CLOSED_MESSAGES most recent closed ones, whose later lines only
+   * add usage growth), with `first` as an index into `queue`; the SEEN_UUIDS most recent uuids
+   * (repeated records); calls awaiting a result (for the result's tool name and duration) and the
+   * ANSWERED_CALLS most recently answered; the SUMMARY_LEAVES most recent summary leaves (a leaf
+   * summarised again gets a numbered key).
+   */
+  snapshot(): ParserSnapshot {
+    const ids = new Map<MessageState, string>();
+    const messages: ClaudeState["messages"] = [];
+    for (const [id, st] of this.messages) {
+      ids.set(st, id);
+      let first: number | null = null;
+      if (st.first !== undefined) {
+        first = this.queue.indexOf(st.first);
+        if (first < 0) throw new Error(`claude parser: held event of ${id} is not in the queue`);
+      }
+      const assigned = st.assigned === undefined ? null : st.assigned === st.usage ? "usage" : st.assigned;
+      messages.push([id, { chain: st.chain, open: st.open, output: st.output, usage: st.usage ?? null, assigned, first }]);
+    }
+    const state: ClaudeState = {
+      facts: this.f,
+      seen: this.seen.toJSON(),
+      calls: this.calls.toJSON(),
+      messages,
+      open: [...this.openByChain.values()].map((st) => ids.get(st)!),
+      queue: this.queue,
+      mainModels: [...this.mainModels],
+      allModels: [...this.allModels],
+      summaryKeys: this.summaryKeys.toJSON(),
+      initModel: this.initModel ?? null,
+      sawInit: this.sawInit,
+      mainPrompt: this.mainPrompt ?? null,
+      sidePrompt: this.sidePrompt ?? null,
+      queuePrompt: this.queuePrompt ?? null,
+      sawApiError: this.sawApiError,
+      lastApiError: this.lastApiError ?? null,
+    };
+    return { adapter: "claude", format: this.format, version: CLAUDE_SNAPSHOT_VERSION, state: structuredClone(state) };
+  }
+
+  /** A parser that goes on from a checked snapshot state (see claudeState). */
+  static fromState(format: SourceFormat, st: ClaudeState): ClaudeParser {
+    const p = new ClaudeParser(format);
+    p.f = st.facts;
+    p.seen = new RecentSet(SEEN_UUIDS, st.seen);
+    p.calls = new CallMemory(PENDING_CALLS, ANSWERED_CALLS, st.calls);
+    p.queue = st.queue;
+    for (const [id, m] of st.messages) {
+      const usage = m.usage ?? undefined;
+      const first = m.first === null ? undefined : st.queue[m.first];
+      if (m.first !== null && first === undefined) throw new Error(`response ${id} holds event ${m.first} of ${st.queue.length}`);
+      const state: MessageState = { chain: m.chain, open: m.open, usage, output: m.output, first, assigned: m.assigned === "usage" ? usage : (m.assigned ?? undefined) };
+      p.messages.set(id, state);
+      if (first !== undefined) p.blockers.add(first);
+    }
+    for (const id of st.open) {
+      const state = p.messages.get(id);
+      if (!state?.open) throw new Error(`open response ${id} is not an open response`);
+      p.openByChain.set(state.chain, state);
+    }
+    for (const [m, n] of st.mainModels) p.mainModels.set(m, n);
+    for (const [m, n] of st.allModels) p.allModels.set(m, n);
+    p.summaryKeys = new RecentMap(SUMMARY_LEAVES, st.summaryKeys);
+    p.initModel = st.initModel ?? undefined;
+    p.sawInit = st.sawInit;
+    p.mainPrompt = st.mainPrompt ?? undefined;
+    p.sidePrompt = st.sidePrompt ?? undefined;
+    p.queuePrompt = st.queuePrompt ?? undefined;
+    p.sawApiError = st.sawApiError;
+    p.lastApiError = st.lastApiError ?? undefined;
+    return p;
   }
 
   // --- records -------------------------------------------------------------------------------
@@ -305,6 +408,7 @@ export class ClaudeParser implements LineParser {
   private open(id: string, chain: string, model: string | undefined, subagent: boolean, holding: boolean): MessageState {
     const st: MessageState = { chain, open: false, usage: undefined, output: -1, first: undefined, assigned: undefined };
     this.messages.set(id, st);
+    if (this.messages.size > CLOSED_MESSAGES) this.forgetClosed();
     if (model !== undefined) {
       bump(this.allModels, model);
       if (!subagent) bump(this.mainModels, model);
@@ -377,7 +481,7 @@ export class ClaudeParser implements LineParser {
     const data: DataOf<"tool_call"> = { tool_name: name, tool_params: b.input };
     if (id !== undefined) {
       data.tool_call_id = id;
-      this.calls.set(id, { name, ts: ctx.timestamp });
+      this.calls.open(id, { name, ts: ctx.timestamp });
     }
     if (type !== "tool_use") data.tool_type = type;
     return this.make("tool_call", data, ctx, key, model);
@@ -385,6 +489,7 @@ export class ClaudeParser implements LineParser {
 
   private toolResult(id: string | undefined, failed: boolean, content: unknown, ctx: Ctx, key: string | undefined): Captured[] {
     const call = id !== undefined ? this.calls.get(id) : undefined;
+    if (id !== undefined) this.calls.answer(id);
     const text = contentText(content);
     const data: DataOf<"tool_result"> = { result: failed ? "error" : "success" };
     if (call) data.tool_name = call.name;
@@ -670,6 +775,17 @@ export class ClaudeParser implements LineParser {
     }
   }
 
+  /** The oldest closed responses beyond the window; open ones stay (a chain's response is open until the next). */
+  private forgetClosed(): void {
+    let over = this.messages.size - CLOSED_MESSAGES;
+    for (const [id, st] of this.messages) {
+      if (over <= 0) return;
+      if (st.open) continue;
+      this.messages.delete(id);
+      over--;
+    }
+  }
+
   private closeAll(): void {
     if (this.openByChain.size === 0) return;
     for (const st of [...this.openByChain.values()]) this.close(st);
@@ -694,6 +810,41 @@ export class ClaudeParser implements LineParser {
     u[kind] = (u[kind] ?? 0) + 1;
   }
 }
+
+const entries = <T>(value: z.ZodType<T>) => z.array(z.tuple([z.string(), value]));
+const call = z.object({ name: z.string(), ts: z.string().optional() });
+const usage = snapshotParts.usage;
+
+/** The state a ClaudeParser snapshot holds (see `snapshot()`). */
+export const claudeState = z.object({
+  facts: snapshotParts.facts,
+  seen: z.array(z.string()),
+  calls: z.object({ pending: entries(call), answered: entries(call) }),
+  messages: entries(
+    z.object({
+      chain: z.string(),
+      open: z.boolean(),
+      output: z.number(),
+      usage: usage.nullable(),
+      /** "usage": the same as `usage` (what a closed response has). */
+      assigned: z.union([z.literal("usage"), usage]).nullable(),
+      first: z.number().int().nonnegative().nullable(),
+    }),
+  ),
+  open: z.array(z.string()),
+  queue: z.array(snapshotParts.captured),
+  mainModels: entries(z.number()),
+  allModels: entries(z.number()),
+  summaryKeys: entries(z.number()),
+  initModel: z.string().nullable(),
+  sawInit: z.boolean(),
+  mainPrompt: z.string().nullable(),
+  sidePrompt: z.string().nullable(),
+  queuePrompt: z.string().nullable(),
+  sawApiError: z.boolean(),
+  lastApiError: z.string().nullable(),
+});
+type ClaudeState = z.infer<typeof claudeState>;
 
 /**
  * What the user typed that is not a request to the agent: local slash commands (/clear, /mcp,

@@ -1,7 +1,7 @@
-import type { Adapter, LineParser, SourceFormat } from "../adapter.js";
-import { CodexSessionParser } from "./session.js";
+import { type Adapter, type LineParser, type RestoreResult, restoreParser, type SourceFormat } from "../adapter.js";
+import { CODEX_SESSION_SNAPSHOT_VERSION, CodexSessionParser, codexSessionState } from "./session.js";
 import { obj, parseObject, str } from "./shared.js";
-import { CodexStreamParser } from "./stream.js";
+import { CODEX_STREAM_SNAPSHOT_VERSION, CodexStreamParser, codexStreamState } from "./stream.js";
 
 export { CodexSessionParser } from "./session.js";
 export { CodexStreamParser } from "./stream.js";
@@ -32,5 +32,10 @@ export const codexAdapter: Adapter = {
   detect: detectCodex,
   parser(format: SourceFormat): LineParser {
     return format === "stream" ? new CodexStreamParser() : new CodexSessionParser();
+  },
+  restore(format: SourceFormat, snapshot: unknown): RestoreResult {
+    return format === "stream"
+      ? restoreParser(snapshot, { adapter: "codex", format, version: CODEX_STREAM_SNAPSHOT_VERSION }, codexStreamState, (st) => CodexStreamParser.fromState(st))
+      : restoreParser(snapshot, { adapter: "codex", format, version: CODEX_SESSION_SNAPSHOT_VERSION }, codexSessionState, (st) => CodexSessionParser.fromState(st));
   },
 };

@@ -1,6 +1,8 @@
 import type { ErrorSource } from "../../schema/index.js";
-import type { Captured, LineParser, SessionFacts } from "../adapter.js";
-import { emptyFacts } from "../adapter.js";
+import { z } from "zod";
+import type { Captured, LineParser, ParserSnapshot, SessionFacts } from "../adapter.js";
+import { emptyFacts, snapshotParts } from "../adapter.js";
+import { CallMemory, RecentMap, RecentSet } from "../bounded.js";
 import { execOutcome, mcpOutcome, patchOutcome, readToolOutput, type ToolOutcome } from "./output.js";
 import {
   addRawUsage,
@@ -96,6 +98,23 @@ const IGNORED_ITEMS = new Set(["ghost_snapshot", "compaction", "compaction_summa
 const HARNESS_TEXT = /^\s*(?:<[\w -]+>|# AGENTS\.md instructions)/;
 const IDE_REQUEST = "## My request for Codex:";
 
+/**
+ * Windows (capture/bounded.ts). Measured on the real and public rollouts (0.39 … 0.169): the
+ * records of one call (call, output, `*_end`, `item_completed`, polls of its process) lie at most
+ * 5 calls apart. A call answered longer ago than ANSWERED_CALLS calls and repeated would be
+ * recorded again under the same keys, which import drops as duplicates.
+ */
+const PENDING_CALLS = 1024;
+const ANSWERED_CALLS = 128;
+/** Unified-exec processes still running, and `write_stdin` polls, by the most recent. */
+const PROCESSES = 256;
+const POLLS = 256;
+/** `token_usage_record` response ids: a response repeated past this many others would count twice. */
+const RESPONSES = 512;
+
+/** Raised whenever the snapshot's state, or what the parser does with it, changes. */
+export const CODEX_SESSION_SNAPSHOT_VERSION = 1;
+
 interface Call {
   name: string;
   /** The command line, for a failure message when the command printed nothing. */
@@ -107,20 +126,21 @@ interface Call {
 }
 
 export class CodexSessionParser implements LineParser {
-  private readonly f: SessionFacts = emptyFacts();
+  private f: SessionFacts = emptyFacts();
   private lineNo = 0;
   private sessionId: string | undefined;
   private model: string | undefined;
-  private readonly calls = new Map<string, Call>();
+  private calls = new CallMemory<Call>(PENDING_CALLS, ANSWERED_CALLS);
   /** Unified exec process id → the exec call that started it. */
-  private readonly processes = new Map<string, string>();
+  private processes = new RecentMap<string>(PROCESSES);
   /** `write_stdin` call id → the process id it polls. */
-  private readonly pollArgs = new Map<string, string>();
-  private readonly responses = new Set<string>();
-  private readonly usage: RawUsage = emptyRawUsage();
+  private pollArgs = new RecentMap<string>(POLLS);
+  private responses = new RecentSet(RESPONSES);
+  private usage: RawUsage = emptyRawUsage();
   private usageRecords = 0;
   /** The last `token_count` line with totals, parsed only if no `token_usage_record` ever comes. */
   private lastTokenCount: string | Obj | undefined;
+  private parsedTokenCount: { text: string; rec: Obj } | undefined;
   private promptFromEvent: string | undefined;
   private promptFromItem: string | undefined;
   private turnFailed = false;
@@ -163,23 +183,80 @@ export class CodexSessionParser implements LineParser {
 
   end(): Captured[] {
     const out: Captured[] = [];
-    for (const [id, call] of this.calls) {
+    for (const [id, call] of this.calls.pending.entries()) {
       if (call.pending && !call.resulted) out.push(...this.result(id, { ...call.pending, final: true }, undefined));
     }
     return out;
   }
 
   facts(): SessionFacts {
-    if (this.usageRecords > 0) this.f.total_usage = openAiUsage(this.usage);
+    // A copy: the parser's own facts hold only what lines said, so a snapshot does not depend on when facts were asked.
+    const f: SessionFacts = { ...this.f, unknown_records: { ...this.f.unknown_records } };
+    if (this.usageRecords > 0) f.total_usage = openAiUsage(this.usage);
     else if (this.lastTokenCount !== undefined) {
-      if (typeof this.lastTokenCount === "string") this.lastTokenCount = parseObject(this.lastTokenCount) ?? {};
-      const total = obj(obj(obj(this.lastTokenCount.payload)?.info)?.total_token_usage);
-      if (total) this.f.total_usage = openAiUsage(total);
+      let rec = this.lastTokenCount;
+      if (typeof rec === "string") {
+        // Parsed once per line kept, beside the state (which keeps the line as read).
+        if (this.parsedTokenCount?.text !== rec) this.parsedTokenCount = { text: rec, rec: parseObject(rec) ?? {} };
+        rec = this.parsedTokenCount.rec;
+      }
+      const total = obj(obj(obj(rec.payload)?.info)?.total_token_usage);
+      if (total) f.total_usage = openAiUsage(total);
     }
     const prompt = this.promptFromEvent ?? this.promptFromItem;
-    if (prompt !== undefined) this.f.prompt = prompt;
-    if (this.model) this.f.model = this.model;
-    return this.f;
+    if (prompt !== undefined) f.prompt = prompt;
+    if (this.model) f.model = this.model;
+    return f;
+  }
+
+  /**
+   * Facts and the inputs of the derived ones (usage sums and the response ids counted, the last
+   * `token_count`, the prompts, the model), the line number (rollout keys count lines), the
+   * session id, calls awaiting their result (with the outcome of a process still running, which
+   * end() would report) and the ANSWERED_CALLS most recently answered (a second record of a result
+   * adds nothing), running processes and polls, the turn's failure state and a pending web search.
+   */
+  snapshot(): ParserSnapshot {
+    const state: CodexSessionState = {
+      facts: this.f,
+      lineNo: this.lineNo,
+      sessionId: this.sessionId ?? null,
+      model: this.model ?? null,
+      calls: this.calls.toJSON(),
+      processes: this.processes.toJSON(),
+      pollArgs: this.pollArgs.toJSON(),
+      responses: this.responses.toJSON(),
+      usage: this.usage,
+      usageRecords: this.usageRecords,
+      lastTokenCount: this.lastTokenCount ?? null,
+      promptFromEvent: this.promptFromEvent ?? null,
+      promptFromItem: this.promptFromItem ?? null,
+      turnFailed: this.turnFailed,
+      lastError: this.lastError ?? null,
+      webSearch: this.webSearch ?? null,
+    };
+    return { adapter: "codex", format: "session", version: CODEX_SESSION_SNAPSHOT_VERSION, state: structuredClone(state) };
+  }
+
+  static fromState(st: CodexSessionState): CodexSessionParser {
+    const p = new CodexSessionParser();
+    p.f = st.facts;
+    p.lineNo = st.lineNo;
+    p.sessionId = st.sessionId ?? undefined;
+    p.model = st.model ?? undefined;
+    p.calls = new CallMemory(PENDING_CALLS, ANSWERED_CALLS, st.calls);
+    p.processes = new RecentMap(PROCESSES, st.processes);
+    p.pollArgs = new RecentMap(POLLS, st.pollArgs);
+    p.responses = new RecentSet(RESPONSES, st.responses);
+    p.usage = st.usage;
+    p.usageRecords = st.usageRecords;
+    p.lastTokenCount = st.lastTokenCount ?? undefined;
+    p.promptFromEvent = st.promptFromEvent ?? undefined;
+    p.promptFromItem = st.promptFromItem ?? undefined;
+    p.turnFailed = st.turnFailed;
+    p.lastError = st.lastError ?? undefined;
+    p.webSearch = st.webSearch ?? undefined;
+    return p;
   }
 
   private seen(ts: string): void {
@@ -436,7 +513,7 @@ export class CodexSessionParser implements LineParser {
     let call = this.calls.get(id);
     if (!call) {
       call = { name, called: false, resulted: false, ...(command ? { command } : {}) };
-      this.calls.set(id, call);
+      this.calls.open(id, call);
     } else if (command && !call.command) call.command = command;
     return call;
   }
@@ -448,7 +525,7 @@ export class CodexSessionParser implements LineParser {
       call.name = name;
       call.called = true;
       if (command) call.command = command;
-    } else this.calls.set(id, { name, called: true, resulted: false, ...(command ? { command } : {}) });
+    } else this.calls.open(id, { name, called: true, resulted: false, ...(command ? { command } : {}) });
     return [{ event_type: "tool_call", data: { tool_name: name, tool_params: params, tool_call_id: id }, ...this.base(ts, id) }];
   }
 
@@ -489,6 +566,7 @@ export class CodexSessionParser implements LineParser {
     }
     call.resulted = true;
     call.pending = undefined;
+    this.calls.answer(id);
     out.push({
       event_type: "tool_result",
       data: {
@@ -530,6 +608,47 @@ export class CodexSessionParser implements LineParser {
     return { event_type: "agent_output", data: { output: text, record_type: type, raw }, ...this.base(ts, this.lineKey()) };
   }
 }
+
+const entries = <T>(value: z.ZodType<T>) => z.array(z.tuple([z.string(), value]));
+const outcome = z.object({
+  final: z.boolean(),
+  ok: z.boolean(),
+  exitCode: z.number().optional(),
+  durationMs: z.number().optional(),
+  data: z.unknown().optional(),
+  message: z.string().optional(),
+  processId: z.string().optional(),
+});
+const call = z.object({ name: z.string(), command: z.string().optional(), called: z.boolean(), resulted: z.boolean(), pending: outcome.optional() });
+const rawUsageKeys = z.number().nonnegative();
+
+/** The state a CodexSessionParser snapshot holds (see `snapshot()`). */
+export const codexSessionState = z.object({
+  facts: snapshotParts.facts,
+  lineNo: z.number().int().nonnegative(),
+  sessionId: z.string().nullable(),
+  model: z.string().nullable(),
+  calls: z.object({ pending: entries(call), answered: entries(call) }),
+  processes: entries(z.string()),
+  pollArgs: entries(z.string()),
+  responses: z.array(z.string()),
+  usage: z.object({
+    input_tokens: rawUsageKeys,
+    cached_input_tokens: rawUsageKeys,
+    cache_write_input_tokens: rawUsageKeys,
+    output_tokens: rawUsageKeys,
+    reasoning_output_tokens: rawUsageKeys,
+  }),
+  usageRecords: z.number().int().nonnegative(),
+  /** The raw line, or the record once parsed. */
+  lastTokenCount: z.union([z.string(), z.record(z.string(), z.unknown())]).nullable(),
+  promptFromEvent: z.string().nullable(),
+  promptFromItem: z.string().nullable(),
+  turnFailed: z.boolean(),
+  lastError: z.string().nullable(),
+  webSearch: z.object({ id: z.string().optional(), query: z.unknown().optional(), action: z.unknown().optional() }).nullable(),
+});
+type CodexSessionState = z.infer<typeof codexSessionState>;
 
 /** The texts of content items (`{type, text}`), or of summary items, joined. */
 function textOf(content: unknown, sep = "\n"): string {

@@ -1,5 +1,7 @@
-import type { Captured, LineParser, SessionFacts } from "../adapter.js";
-import { emptyFacts } from "../adapter.js";
+import { z } from "zod";
+import type { Captured, LineParser, ParserSnapshot, SessionFacts } from "../adapter.js";
+import { emptyFacts, snapshotParts } from "../adapter.js";
+import { RecentMap, RecentSet } from "../bounded.js";
 import { clip, errorSourceOf, httpStatusOf, type Obj, obj, openAiUsage, parseObject, str, unwrapShell } from "./shared.js";
 
 /**
@@ -18,10 +20,20 @@ interface Started {
   seenAt: string | undefined;
 }
 
+/**
+ * Windows (capture/bounded.ts): items started and not yet completed (a run has a few at a time),
+ * and tool items completed in this run, against a repeated completion (which comes right after).
+ */
+const STARTED_ITEMS = 1024;
+const DONE_ITEMS = 512;
+
+/** Raised whenever the snapshot's state, or what the parser does with it, changes. */
+export const CODEX_STREAM_SNAPSHOT_VERSION = 1;
+
 export class CodexStreamParser implements LineParser {
-  private readonly f: SessionFacts = emptyFacts();
+  private f: SessionFacts = emptyFacts();
   private threadId: string | undefined;
-  private readonly started = new Map<string, Started>();
+  private started = new RecentMap<Started>(STARTED_ITEMS);
   /** The last to-do list of each id, shown when it completes (or at the end if it never does). */
   private readonly todos = new Map<string, { item: Obj; seenAt: string | undefined }>();
   /** The last non-retry `error` message: `turn.failed` repeats it and must not count twice. */
@@ -30,7 +42,7 @@ export class CodexStreamParser implements LineParser {
   /** `thread.started` lines seen: item ids are only unique within one run. */
   private runs = 0;
   /** Tool items already answered, so a repeated completion adds nothing. */
-  private readonly done = new Set<string>();
+  private done = new RecentSet(DONE_ITEMS);
   /** Numbers the error events that have no item id, for their keys. */
   private errors = 0;
 
@@ -94,6 +106,44 @@ export class CodexStreamParser implements LineParser {
 
   facts(): SessionFacts {
     return this.f;
+  }
+
+  /**
+   * Facts, the thread and run count (keys), the error counter, the turn's failure state, items
+   * started but not completed (their start time gives the duration), tool items completed in this
+   * run (DONE_ITEMS most recent), and the to-do lists not yet completed, which end() would emit:
+   * one per open `todo_list` item, each its latest version.
+   */
+  snapshot(): ParserSnapshot {
+    const state: CodexStreamState = {
+      facts: this.f,
+      threadId: this.threadId ?? null,
+      started: [...this.started.entries()].map(([id, s]) => [id, s.seenAt ?? null]),
+      todos: [...this.todos].map(([id, t]) => [id, { item: t.item, seenAt: t.seenAt ?? null }]),
+      lastFatal: this.lastFatal ?? null,
+      turnFailed: this.turnFailed,
+      runs: this.runs,
+      done: this.done.toJSON(),
+      errors: this.errors,
+    };
+    return { adapter: "codex", format: "stream", version: CODEX_STREAM_SNAPSHOT_VERSION, state: structuredClone(state) };
+  }
+
+  static fromState(st: CodexStreamState): CodexStreamParser {
+    const p = new CodexStreamParser();
+    p.f = st.facts;
+    p.threadId = st.threadId ?? undefined;
+    p.started = new RecentMap(
+      STARTED_ITEMS,
+      st.started.map(([id, at]) => [id, { seenAt: at ?? undefined }]),
+    );
+    for (const [id, t] of st.todos) p.todos.set(id, { item: t.item, seenAt: t.seenAt ?? undefined });
+    p.lastFatal = st.lastFatal ?? undefined;
+    p.turnFailed = st.turnFailed;
+    p.runs = st.runs;
+    p.done = new RecentSet(DONE_ITEMS, st.done);
+    p.errors = st.errors;
+    return p;
   }
 
   private key(suffix: string): string | undefined {
@@ -253,6 +303,20 @@ export class CodexStreamParser implements LineParser {
     return { event_type: "agent_output", data: { output: text, record_type: type, raw }, ...this.base(seenAt, id ? this.key(id) : undefined) };
   }
 }
+
+/** The state a CodexStreamParser snapshot holds (see `snapshot()`). */
+export const codexStreamState = z.object({
+  facts: snapshotParts.facts,
+  threadId: z.string().nullable(),
+  started: z.array(z.tuple([z.string(), z.string().nullable()])),
+  todos: z.array(z.tuple([z.string(), z.object({ item: z.record(z.string(), z.unknown()), seenAt: z.string().nullable() })])),
+  lastFatal: z.string().nullable(),
+  turnFailed: z.boolean(),
+  runs: z.number().int().nonnegative(),
+  done: z.array(z.string()),
+  errors: z.number().int().nonnegative(),
+});
+type CodexStreamState = z.infer<typeof codexStreamState>;
 
 function toolName(type: string, item: Obj): string {
   switch (type) {

@@ -1,8 +1,8 @@
-import type { Adapter, Captured, LineParser, SessionFacts, SourceFormat } from "../adapter.js";
-import { emptyFacts } from "../adapter.js";
+import type { Adapter, Captured, LineParser, RestoreResult, SessionFacts, SourceFormat } from "../adapter.js";
+import { emptyFacts, restoreParser } from "../adapter.js";
 import { isObj } from "./common.js";
-import { GeminiSessionParser } from "./session.js";
-import { GeminiStreamParser } from "./stream.js";
+import { GEMINI_SESSION_SNAPSHOT_VERSION, GeminiSessionParser, geminiSessionState } from "./session.js";
+import { GEMINI_STREAM_SNAPSHOT_VERSION, GeminiStreamParser, geminiStreamState } from "./stream.js";
 
 /**
  * Gemini CLI: `gemini -p … --output-format stream-json` on stdout ("stream") and its chat
@@ -57,6 +57,11 @@ export const geminiAdapter: Adapter = {
   detect,
   parser(format: SourceFormat): LineParser {
     return format === "stream" ? new GeminiStreamParser() : new GeminiSessionParser();
+  },
+  restore(format: SourceFormat, snapshot: unknown): RestoreResult {
+    return format === "stream"
+      ? restoreParser(snapshot, { adapter: "gemini", format, version: GEMINI_STREAM_SNAPSHOT_VERSION }, geminiStreamState, (st) => GeminiStreamParser.fromState(st))
+      : restoreParser(snapshot, { adapter: "gemini", format, version: GEMINI_SESSION_SNAPSHOT_VERSION }, geminiSessionState, (st) => GeminiSessionParser.fromState(st));
   },
   detectDocument,
   parseDocument,

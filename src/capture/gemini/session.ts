@@ -1,6 +1,8 @@
 import type { DataOf, Usage } from "../../schema/index.js";
-import type { Captured, LineParser, SessionFacts } from "../adapter.js";
-import { emptyFacts } from "../adapter.js";
+import { z } from "zod";
+import type { Captured, LineParser, ParserSnapshot, SessionFacts } from "../adapter.js";
+import { emptyFacts, snapshotParts } from "../adapter.js";
+import { RecentSet } from "../bounded.js";
 import { boundMessage, httpStatus, isObj, iso, keys, mainModel, ms, type Obj, recordUsage, shellMessage, shellOutcome, str } from "./common.js";
 
 /**
@@ -42,12 +44,24 @@ const MESSAGES_SET = /^\{"\$set":\{"messages":/;
 const TRAILING_LAST_UPDATED = /"lastUpdated":"([^"\\]*)"\}\}\s*$/;
 const CONTEXT_SET_MAX = 256 * 1024;
 const KNOWN_TYPES = new Set(["user", "gemini", "info", "error", "warning"]);
+/**
+ * Windows (capture/bounded.ts): event keys emitted and record ids whose tokens were counted, so a
+ * later version of a record adds only what is new. In every real and public file a record's
+ * versions follow one another with no other record between; a version arriving later than this
+ * many keys (some hundred records) would repeat events under keys import already has, and count
+ * its tokens again.
+ */
+const EMITTED_KEYS = 512;
+const USAGE_IDS = 128;
+
+/** Raised whenever the snapshot's state, or what the parser does with it, changes. */
+export const GEMINI_SESSION_SNAPSHOT_VERSION = 1;
 
 export class GeminiSessionParser implements LineParser {
-  private readonly f: SessionFacts = emptyFacts();
+  private f: SessionFacts = emptyFacts();
   private held: Obj | undefined;
-  private readonly emitted = new Set<string>();
-  private readonly usageCounted = new Set<string>();
+  private emitted = new RecentSet(EMITTED_KEYS);
+  private usageCounted = new RecentSet(USAGE_IDS);
   private readonly modelTokens = new Map<string, number>();
   private sawPrompt = false;
   private sawMessagesSet = false;
@@ -70,9 +84,42 @@ export class GeminiSessionParser implements LineParser {
   }
 
   facts(): SessionFacts {
+    // A copy: the parser's own facts hold only what lines said, so a snapshot does not depend on when facts were asked.
+    const f: SessionFacts = { ...this.f, unknown_records: { ...this.f.unknown_records } };
     const model = mainModel(this.modelTokens);
-    if (model) this.f.model = model;
-    return this.f;
+    if (model) f.model = model;
+    return f;
+  }
+
+  /**
+   * Facts and the per-model token counts `facts().model` is chosen from, whether the prompt and
+   * the first `messages` patch were seen, the `gemini` record held until a record with another id
+   * arrives (one line's record: end() would emit it), the EMITTED_KEYS most recent event keys and
+   * the USAGE_IDS most recent records whose tokens were counted.
+   */
+  snapshot(): ParserSnapshot {
+    const state: GeminiSessionState = {
+      facts: this.f,
+      held: (this.held as GeminiSessionState["held"]) ?? null,
+      emitted: this.emitted.toJSON(),
+      usageCounted: this.usageCounted.toJSON(),
+      modelTokens: [...this.modelTokens],
+      sawPrompt: this.sawPrompt,
+      sawMessagesSet: this.sawMessagesSet,
+    };
+    return { adapter: "gemini", format: "session", version: GEMINI_SESSION_SNAPSHOT_VERSION, state: structuredClone(state) };
+  }
+
+  static fromState(st: GeminiSessionState): GeminiSessionParser {
+    const p = new GeminiSessionParser();
+    p.f = st.facts;
+    p.held = st.held ?? undefined;
+    p.emitted = new RecentSet(EMITTED_KEYS, st.emitted);
+    p.usageCounted = new RecentSet(USAGE_IDS, st.usageCounted);
+    for (const [m, n] of st.modelTokens) p.modelTokens.set(m, n);
+    p.sawPrompt = st.sawPrompt;
+    p.sawMessagesSet = st.sawMessagesSet;
+    return p;
   }
 
   /** A whole pre-JSONL document: the header fields, then each message as if it were a line. */
@@ -332,6 +379,19 @@ export class GeminiSessionParser implements LineParser {
     events.push(e);
   }
 }
+
+/** The state a GeminiSessionParser snapshot holds (see `snapshot()`). */
+export const geminiSessionState = z.object({
+  facts: snapshotParts.facts,
+  /** A `gemini` record as read: it has an `id` and a `type`. */
+  held: z.looseObject({ id: z.string(), type: z.string() }).nullable(),
+  emitted: z.array(z.string()),
+  usageCounted: z.array(z.string()),
+  modelTokens: z.array(z.tuple([z.string(), z.number()])),
+  sawPrompt: z.boolean(),
+  sawMessagesSet: z.boolean(),
+});
+type GeminiSessionState = z.infer<typeof geminiSessionState>;
 
 function stamp(at: string | undefined): { timestamp?: string } {
   return at ? { timestamp: at } : {};

@@ -1,6 +1,8 @@
 import type { DataOf, Usage } from "../../schema/index.js";
-import type { Captured, LineParser, SessionFacts } from "../adapter.js";
-import { emptyFacts, withTotal } from "../adapter.js";
+import { z } from "zod";
+import type { Captured, LineParser, ParserSnapshot, SessionFacts } from "../adapter.js";
+import { emptyFacts, snapshotParts, withTotal } from "../adapter.js";
+import { CallMemory } from "../bounded.js";
 import { boundMessage, count, httpStatus, iso, isObj, keys, mainModel, ms, type Obj, shellMessage, shellOutcome, str } from "./common.js";
 
 /**
@@ -41,6 +43,20 @@ const SEGMENT_GAP_MS = 100;
 /** A run shorter than this (after trimming) is not trusted to be a restart when repeated. */
 const MIN_REPEAT = 4;
 const TEXT_MAX = 256 * 1024;
+/**
+ * Calls by tool id (capture/bounded.ts): those awaiting a result, and the most recently answered
+ * (a result printed twice keeps its tool name). Gemini CLI answers a call before the next turn.
+ */
+const PENDING_CALLS = 1024;
+const ANSWERED_CALLS = 64;
+
+/** Raised whenever the snapshot's state, or what the parser does with it, changes. */
+export const GEMINI_STREAM_SNAPSHOT_VERSION = 1;
+
+interface Call {
+  name: string;
+  atMs: number | undefined;
+}
 
 interface Segment {
   text: string;
@@ -50,7 +66,7 @@ interface Segment {
 }
 
 export class GeminiStreamParser implements LineParser {
-  private readonly f: SessionFacts = emptyFacts();
+  private f: SessionFacts = emptyFacts();
   private segments: Segment[] = [];
   private lastDeltaMs: number | undefined;
   private textN = 0;
@@ -60,7 +76,7 @@ export class GeminiStreamParser implements LineParser {
   private sawPrompt = false;
   /** init.model: a model name, or "auto" when Gemini CLI's router picks one per request. */
   private setting: string | undefined;
-  private readonly calls = new Map<string, { name: string; atMs: number | undefined }>();
+  private calls = new CallMemory<Call>(PENDING_CALLS, ANSWERED_CALLS);
 
   line(text: string, seenAt?: string): Captured[] {
     try {
@@ -77,6 +93,47 @@ export class GeminiStreamParser implements LineParser {
 
   facts(): SessionFacts {
     return this.f;
+  }
+
+  /**
+   * Facts, the model setting, whether the prompt was seen, the key counters, the assistant text
+   * not yet closed (the runs of deltas end() would emit as one output, at most TEXT_MAX
+   * characters, with the time of the last delta for the retry rule), and calls awaiting a result
+   * (name and start time, for the result) plus the ANSWERED_CALLS most recently answered.
+   */
+  snapshot(): ParserSnapshot {
+    const state: GeminiStreamState = {
+      facts: this.f,
+      segments: this.segments,
+      lastDeltaMs: this.lastDeltaMs ?? null,
+      textN: this.textN,
+      errorN: this.errorN,
+      userN: this.userN,
+      rawN: this.rawN,
+      sawPrompt: this.sawPrompt,
+      setting: this.setting ?? null,
+      calls: {
+        pending: this.calls.pending.toJSON().map(([id, c]) => [id, { name: c.name, atMs: c.atMs ?? null }]),
+        answered: this.calls.answered.toJSON().map(([id, c]) => [id, { name: c.name, atMs: c.atMs ?? null }]),
+      },
+    };
+    return { adapter: "gemini", format: "stream", version: GEMINI_STREAM_SNAPSHOT_VERSION, state: structuredClone(state) };
+  }
+
+  static fromState(st: GeminiStreamState): GeminiStreamParser {
+    const p = new GeminiStreamParser();
+    p.f = st.facts;
+    p.segments = st.segments.map((s) => ({ text: s.text, at: s.at, settled: s.settled }));
+    p.lastDeltaMs = st.lastDeltaMs ?? undefined;
+    p.textN = st.textN;
+    p.errorN = st.errorN;
+    p.userN = st.userN;
+    p.rawN = st.rawN;
+    p.sawPrompt = st.sawPrompt;
+    p.setting = st.setting ?? undefined;
+    const call = ([id, c]: [string, { name: string; atMs: number | null }]): [string, Call] => [id, { name: c.name, atMs: c.atMs ?? undefined }];
+    p.calls = new CallMemory(PENDING_CALLS, ANSWERED_CALLS, { pending: st.calls.pending.map(call), answered: st.calls.answered.map(call) });
+    return p;
   }
 
   private parse(raw: string, seenAt: string | undefined): Captured[] {
@@ -201,7 +258,7 @@ export class GeminiStreamParser implements LineParser {
   private toolUse(rec: Obj, at: string | undefined): Captured {
     const id = str(rec["tool_id"]);
     const name = str(rec["tool_name"]) || "unknown";
-    if (id) this.calls.set(id, { name, atMs: ms(at) });
+    if (id) this.calls.open(id, { name, atMs: ms(at) });
     const data: DataOf<"tool_call"> = { tool_name: name, tool_params: rec["parameters"] };
     if (id) data.tool_call_id = id;
     return { event_type: "tool_call", data, ...(at ? { timestamp: at } : {}), ...(id ? { key: keys.call(id) } : {}), presence: "both" };
@@ -210,6 +267,7 @@ export class GeminiStreamParser implements LineParser {
   private toolResult(rec: Obj, at: string | undefined): Captured[] {
     const id = str(rec["tool_id"]);
     const call = id ? this.calls.get(id) : undefined;
+    if (id) this.calls.answer(id);
     const output = str(rec["output"]);
     const errorObj = isObj(rec["error"]) ? rec["error"] : undefined;
     // Debug mode prints the full result with its trailer; the display text never has one.
@@ -279,6 +337,23 @@ export class GeminiStreamParser implements LineParser {
     return events;
   }
 }
+
+const callEntries = z.array(z.tuple([z.string(), z.object({ name: z.string(), atMs: z.number().nullable() })]));
+
+/** The state a GeminiStreamParser snapshot holds (see `snapshot()`). */
+export const geminiStreamState = z.object({
+  facts: snapshotParts.facts,
+  segments: z.array(z.object({ text: z.string(), at: z.string().optional(), settled: z.boolean() })),
+  lastDeltaMs: z.number().nullable(),
+  textN: z.number().int().nonnegative(),
+  errorN: z.number().int().nonnegative(),
+  userN: z.number().int().nonnegative(),
+  rawN: z.number().int().nonnegative(),
+  sawPrompt: z.boolean(),
+  setting: z.string().nullable(),
+  calls: z.object({ pending: callEntries, answered: callEntries }),
+});
+type GeminiStreamState = z.infer<typeof geminiStreamState>;
 
 /**
  * `result.stats` in awl's buckets. 0.61's StreamStats: `input_tokens` (prompt, includes

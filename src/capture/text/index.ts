@@ -1,6 +1,7 @@
 import { stripVTControlCharacters } from "node:util";
-import type { Adapter, Captured, LineParser, SessionFacts } from "../adapter.js";
-import { emptyFacts } from "../adapter.js";
+import { z } from "zod";
+import type { Adapter, Captured, LineParser, ParserSnapshot, SessionFacts } from "../adapter.js";
+import { emptyFacts, restoreParser, snapshotParts } from "../adapter.js";
 
 /**
  * Any program that prints text: its lines become `agent_output` (coalesced per chunk the
@@ -60,12 +61,15 @@ const MAYBE_ERROR = /rror|ERR|failed|Traceback|xception|panic|fatal|FATAL|FAIL|n
 const MAX_OUTPUT_CHARS = 64 * 1024;
 const MAX_TRACE_LINES = 400;
 
+/** Raised whenever the snapshot's state, or what the parser does with it, changes. */
+export const TEXT_SNAPSHOT_VERSION = 1;
+
 export class TextParser implements LineParser {
   private out: string[] = [];
   private outChars = 0;
   private outAt: string | undefined;
   private trace: { kind: TraceKind; lines: string[]; at: string | undefined } | undefined;
-  private readonly facts_: SessionFacts = emptyFacts();
+  private facts_: SessionFacts = emptyFacts();
 
   constructor(private readonly streamType: "stdout" | "stderr" = "stdout") {}
 
@@ -112,6 +116,37 @@ export class TextParser implements LineParser {
     return this.facts_;
   }
 
+  /**
+   * The stream it reads, the output not yet flushed (under MAX_OUTPUT_CHARS plus one line) and
+   * the trace still open (its kind and at most MAX_TRACE_LINES lines): what end() would emit.
+   */
+  snapshot(): ParserSnapshot {
+    const state: TextState = {
+      facts: this.facts_,
+      streamType: this.streamType,
+      out: this.out,
+      outChars: this.outChars,
+      outAt: this.outAt ?? null,
+      trace: this.trace ? { kind: this.trace.kind.id, lines: this.trace.lines, at: this.trace.at ?? null } : null,
+    };
+    return { adapter: "text", format: "stream", version: TEXT_SNAPSHOT_VERSION, state: structuredClone(state) };
+  }
+
+  static fromState(st: TextState): TextParser {
+    const p = new TextParser(st.streamType);
+    p.facts_ = st.facts;
+    p.out = st.out;
+    p.outChars = st.outChars;
+    p.outAt = st.outAt ?? undefined;
+    if (st.trace) {
+      const id = st.trace.kind;
+      const kind = TRACES.find((k) => k.id === id);
+      if (!kind) throw new Error(`unknown trace kind ${id}`);
+      p.trace = { kind, lines: st.trace.lines, at: st.trace.at ?? undefined };
+    }
+    return p;
+  }
+
   private keep(text: string, seenAt: string | undefined, events: Captured[]): void {
     this.outAt ??= seenAt;
     this.out.push(text);
@@ -139,8 +174,20 @@ export class TextParser implements LineParser {
   }
 }
 
+/** The state a TextParser snapshot holds (see `snapshot()`). */
+export const textState = z.object({
+  facts: snapshotParts.facts,
+  streamType: z.enum(["stdout", "stderr"]),
+  out: z.array(z.string()),
+  outChars: z.number().int().nonnegative(),
+  outAt: z.string().nullable(),
+  trace: z.object({ kind: z.string(), lines: z.array(z.string()).min(1), at: z.string().nullable() }).nullable(),
+});
+type TextState = z.infer<typeof textState>;
+
 export const textAdapter: Adapter = {
   id: "text",
   detect: () => "stream",
   parser: () => new TextParser("stdout"),
+  restore: (format, snapshot) => restoreParser(snapshot, { adapter: "text", format, version: TEXT_SNAPSHOT_VERSION }, textState, (st) => TextParser.fromState(st)),
 };
