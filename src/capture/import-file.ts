@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Usage } from "../schema/index.js";
 import { estimateCost } from "../schema/pricing.js";
 import { writeFileAtomic } from "../store/fs.js";
 import { sessionFile } from "../store/paths.js";
-import { forEachEvent, readLines, type ReadStats } from "../store/reader.js";
+import { DEFAULT_MAX_LINE_BYTES, forEachEvent } from "../store/reader.js";
 import type { LogWriter } from "../store/writer.js";
-import type { Adapter, Captured, SessionFacts, SourceFormat } from "./adapter.js";
-import { addUsage } from "./adapter.js";
-import { detectDocument, detectLine } from "./detect.js";
+import { AGENT_IDS, type Adapter, type AgentId, addUsage, type Captured, type LineParser, type ParserSnapshot, type SessionFacts, type SourceFormat } from "./adapter.js";
+import { adapterFor, detectDocument, detectLine } from "./detect.js";
 import { type BatchItem, capturedItem, Recorder, withFingerprint } from "./recorder.js";
 
 /**
@@ -65,8 +65,32 @@ export interface ImportContext {
 interface FileState {
   size: number;
   mtimeMs: number;
+  /** Hash of the first `headBytes` bytes (at most HEAD_BYTES). */
   head: string;
+  headBytes?: number;
+  /** Where a file that may still grow goes on from: see RESUME_WINDOW_MS. */
+  resume?: Resume;
 }
+
+interface Resume {
+  /** Byte offset just past the last line parsed. */
+  offset: number;
+  snapshot: ParserSnapshot;
+  /** The time the last event was given, for the next one that names none. */
+  lastAt: string;
+  /** What the parser had counted at the snapshot: the summary reports only what the new lines add. */
+  skippedLines: number;
+  unknownRecords: Record<string, number>;
+}
+
+/**
+ * A file written to within this long is likely a session still running: its parser's state is
+ * kept (tens of kB at most), so when it grows only the new lines are read. An older file that
+ * grows after all is read again from its start, and what it already gave is recognised.
+ */
+const RESUME_WINDOW_MS = 24 * 3600 * 1000;
+/** A snapshot larger than this is not kept; the file is then read from its start if it grows. */
+const MAX_SNAPSHOT_CHARS = 512 * 1024;
 
 const EXECUTORS: Record<string, string> = { claude: "CLAUDE", codex: "CODEX", gemini: "GEMINI" };
 
@@ -89,74 +113,124 @@ export function isUnchanged(path: string, stateDir: string): boolean {
 }
 
 /** Imports one file the caller found changed (isUnchanged) and remembers it as imported. */
-export async function importFile(path: string, ctx: ImportContext): Promise<void> {
+export async function importFile(path: string, ctx: ImportContext, now = Date.now()): Promise<void> {
   const { summary } = ctx;
   const statePath = statePathOf(ctx.stateDir, path);
   let st: import("node:fs").Stats;
+  let head: Buffer;
   try {
     st = statSync(path);
+    head = readHead(path);
   } catch (err) {
     summary.skipped_files.push({ path, reason: (err as NodeJS.ErrnoException).code ?? "unreadable" });
     return;
   }
   summary.files++;
-  const whole = st.size <= WHOLE_FILE_BYTES ? readFileSync(path) : undefined;
-  const head = whole ? whole.subarray(0, HEAD_BYTES) : readHead(path);
   if (head.includes(0)) {
     summary.skipped_files.push({ path, reason: "binary, not an agent log" });
     return;
   }
-  const { lines, torn, oversized } = whole ? splitWhole(whole) : await readStreamed(path);
-  if (torn) add(summary.skipped_lines, "torn last line", torn);
-  if (oversized) add(summary.skipped_lines, "oversized line", oversized);
-  const ok = await importText(path, lines, path.endsWith(".json") ? () => readFileSync(path, "utf8") : undefined, ctx, st.mtime.toISOString());
-  if (ok) writeFileAtomic(statePath, JSON.stringify({ size: st.size, mtimeMs: st.mtimeMs, head: headHash(head) } satisfies FileState));
+  const resumed = resumable(readState(statePath), st.size, head);
+  const read = await readLinesFrom(path, resumed?.offset ?? 0, st.size);
+  add(summary.skipped_lines, "torn last line", read.torn);
+  add(summary.skipped_lines, "oversized line", read.oversized);
+  const source = resumed ? resumed.go(read.lines) : parseSource(read.lines, path.endsWith(".json") ? () => readFileSync(path, "utf8") : undefined);
+  if (!source) {
+    summary.skipped_files.push({ path, reason: read.lines.length > 0 ? "not a Claude Code, Codex or Gemini CLI log" : "empty" });
+    return;
+  }
+  const lastAt = await recordSource(path, source, ctx, resumed?.lastAt ?? st.mtime.toISOString());
+  const snapshot = now - st.mtimeMs < RESUME_WINDOW_MS ? source.snapshot : undefined;
+  const text = snapshot && JSON.stringify(snapshot);
+  const state: FileState = {
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    head: headHash(head),
+    headBytes: head.length,
+    ...(snapshot && text && text.length <= MAX_SNAPSHOT_CHARS
+      ? { resume: { offset: read.consumed, snapshot, lastAt, skippedLines: source.facts.skipped_lines, unknownRecords: source.facts.unknown_records } }
+      : {}),
+  };
+  writeFileAtomic(statePath, JSON.stringify(state));
 }
 
-/** Parses one source (a file's lines, or stdin) and records it; false when it is no agent log. */
-export async function importText(
-  label: string,
-  lines: string[],
-  wholeText: (() => string) | undefined,
-  ctx: ImportContext,
-  /** When the source names no time at all (Codex's `exec --json` prints none): the file's last write, or now for stdin. */
-  untimedAt: string,
-): Promise<boolean> {
-  const first = lines.find((l) => l.trim() !== "");
-  let parsed: { adapter: Adapter; format: SourceFormat; events: Captured[]; facts: SessionFacts } | undefined;
-  const found = first ? detectLine(first) : undefined;
-  if (found) {
-    const parser = found.adapter.parser(found.format);
-    const events: Captured[] = [];
-    for (const line of lines) events.push(...parser.line(line));
-    events.push(...parser.end());
-    parsed = { adapter: found.adapter, format: found.format, events, facts: parser.facts() };
-  } else if (wholeText || (first?.trim().startsWith("{") && lines.length > 1)) {
-    try {
-      const value: unknown = JSON.parse(wholeText ? wholeText() : lines.join("\n"));
-      const adapter = detectDocument(value);
-      if (adapter?.parseDocument) parsed = { adapter, format: "session", ...adapter.parseDocument(value) };
-    } catch {
-      // not one JSON document either
-    }
+/** stdin's text: parsed and recorded like a file, with nothing to remember. */
+export async function importText(text: string, ctx: ImportContext, untimedAt: string): Promise<void> {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  const source = parseSource(lines, undefined);
+  if (source) await recordSource("-", source, ctx, untimedAt);
+  else ctx.summary.skipped_files.push({ path: "-", reason: lines.length > 0 ? "not a Claude Code, Codex or Gemini CLI log" : "empty" });
+}
+
+/** A source parsed: its events, the facts, and (line formats) the parser's state after its last line. */
+interface Source {
+  adapter: Adapter;
+  format: SourceFormat;
+  events: Captured[];
+  facts: SessionFacts;
+  snapshot?: ParserSnapshot;
+  /** Counted by an earlier import of the same file (a resumed parser's facts cover the whole file). */
+  countedBefore?: { skippedLines: number; unknownRecords: Record<string, number> };
+}
+
+function parseSource(lines: readonly string[], wholeText: (() => string) | undefined): Source | undefined {
+  const first = lines[0];
+  const found = first !== undefined ? detectLine(first) : undefined;
+  if (found) return parseLines(found.adapter, found.format, found.adapter.parser(found.format), lines);
+  if (!wholeText && !(first?.trim().startsWith("{") && lines.length > 1)) return undefined;
+  try {
+    const value: unknown = JSON.parse(wholeText ? wholeText() : lines.join("\n"));
+    const adapter = detectDocument(value);
+    return adapter?.parseDocument ? { adapter, format: "session", ...adapter.parseDocument(value) } : undefined;
+  } catch {
+    return undefined; // not one JSON document either
   }
-  if (!parsed) {
-    ctx.summary.skipped_files.push({ path: label, reason: first ? "not a Claude Code, Codex or Gemini CLI log" : "empty" });
-    return false;
-  }
-  const { adapter, format, events, facts } = parsed;
+}
+
+function parseLines(adapter: Adapter, format: SourceFormat, parser: LineParser, lines: readonly string[]): Source {
+  const events: Captured[] = [];
+  for (const line of lines) for (const e of parser.line(line)) events.push(e);
+  // Taken before end(): what end() flushes now (a response still waiting for its final usage) the
+  // restored parser holds again, so a grown file gives it in its final form.
+  const snapshot = parser.snapshot();
+  for (const e of parser.end()) events.push(e);
+  return { adapter, format, events, facts: parser.facts(), snapshot };
+}
+
+/**
+ * The parser a file's last import left, when the file only grew since: the same first bytes, no
+ * shorter, and a snapshot this awl reads. Else undefined, and the file is read from its start.
+ */
+function resumable(before: FileState | undefined, size: number, head: Buffer): (Resume & { go: (lines: readonly string[]) => Source }) | undefined {
+  const r = before?.resume;
+  if (!r || before.headBytes === undefined || size <= before.size || r.offset > size) return undefined;
+  if (headHash(head.subarray(0, before.headBytes)) !== before.head) return undefined;
+  const snap = r.snapshot as Partial<ParserSnapshot> | undefined;
+  if (!snap || typeof snap.adapter !== "string" || !(AGENT_IDS as readonly string[]).includes(snap.adapter) || (snap.format !== "stream" && snap.format !== "session")) return undefined;
+  const adapter = adapterFor(snap.adapter as AgentId);
+  const format = snap.format;
+  const restored = adapter.restore(format, snap);
+  if (!restored.ok) return undefined;
+  return {
+    ...r,
+    go: (lines) => ({ ...parseLines(adapter, format, restored.parser, lines), countedBefore: { skippedLines: r.skippedLines, unknownRecords: r.unknownRecords } }),
+  };
+}
+
+/** Records a parsed source as its attempt; returns the time of its last event. */
+async function recordSource(label: string, source: Source, ctx: ImportContext, untimedAt: string): Promise<string> {
+  const { adapter, format, events, facts, countedBefore } = source;
   const { summary } = ctx;
-  add(summary.skipped_lines, "not a record", facts.skipped_lines);
-  for (const [type, n] of Object.entries(facts.unknown_records)) add(summary.unknown_records, `${adapter.id}:${type}`, n);
+  add(summary.skipped_lines, "not a record", facts.skipped_lines - (countedBefore?.skippedLines ?? 0));
+  for (const [type, n] of Object.entries(facts.unknown_records)) add(summary.unknown_records, `${adapter.id}:${type}`, n - (countedBefore?.unknownRecords[type] ?? 0));
   const sessionId = facts.session_id ?? createHash("sha256").update(label).digest("hex").slice(0, 16);
   const attemptId = `${adapter.id}-${sessionId}`;
   const release = await ctx.claim(attemptId);
   try {
-    await record(ctx, { adapter, format, events, facts, attemptId, sessionId, untimedAt });
+    return await record(ctx, { adapter, format, events, facts, attemptId, sessionId, untimedAt });
   } finally {
     release();
   }
-  return true;
 }
 
 /** The agent's own cost where it reports one (for the whole session), else the price table's estimate. */
@@ -176,8 +250,8 @@ interface Parsed {
   untimedAt: string;
 }
 
-/** Writes what the attempt does not hold yet; the caller has the attempt to itself. */
-async function record(ctx: ImportContext, p: Parsed): Promise<void> {
+/** Writes what the attempt does not hold yet; the caller has the attempt to itself. Returns the last event's time. */
+async function record(ctx: ImportContext, p: Parsed): Promise<string> {
   const { writer, summary } = ctx;
   const { adapter, format, events, facts, attemptId, sessionId, untimedAt } = p;
   const existing = await existingAttempt(writer, attemptId);
@@ -258,58 +332,78 @@ async function record(ctx: ImportContext, p: Parsed): Promise<void> {
     }
   }
   recorder.close();
+  return lastAt;
 }
 
-/** Files up to this size are read in one call (most session files); larger ones are streamed in bounded memory. */
-const WHOLE_FILE_BYTES = 64 * 1024 * 1024;
+/** Files are read in pieces of this size; a line may be as long as the store's line limit. */
+const CHUNK_BYTES = 16 * 1024 * 1024;
 
 interface ReadResult {
   lines: string[];
+  /** Byte offset just past the last line read whole. */
+  consumed: number;
   torn: number;
   oversized: number;
 }
 
 /**
- * The file's lines, each decoded on its own: most lines are ASCII and become one-byte strings,
- * which V8 decodes, parses, serializes and encodes several times faster than the two-byte
- * string a whole file with one "’" in it would be.
+ * A file's lines from `offset` on, each decoded on its own: most lines are ASCII and become
+ * one-byte strings, which V8 decodes, parses, serializes and encodes several times faster than
+ * the two-byte string a whole file with one "’" in it would be. A last line without its newline
+ * is kept when it is whole JSON (a finished file), else counted as torn and left for next time;
+ * a line over the store's limit is skipped and counted.
  */
-function splitWhole(buf: Buffer): ReadResult {
-  const lines: string[] = [];
-  let torn = 0;
-  for (let from = 0; from < buf.length; ) {
-    const nl = buf.indexOf(10, from);
-    const end = nl < 0 ? buf.length : nl;
-    const line = buf.toString("utf8", from, end > from && buf[end - 1] === 13 ? end - 1 : end);
-    from = end + 1;
-    if (line.trim() === "") continue;
-    if (nl < 0) {
-      // A last line without its newline is kept when it is whole (a finished file), else it is torn.
+async function readLinesFrom(path: string, offset: number, size: number): Promise<ReadResult> {
+  const out: ReadResult = { lines: [], consumed: offset, torn: 0, oversized: 0 };
+  const fh = await open(path, "r");
+  try {
+    let carry: Buffer = Buffer.alloc(0);
+    let pos = offset;
+    let skipping = false; // inside a line already over the limit
+    for (;;) {
+      // Sized to what is left (one more byte to see the end), so a small file costs no 16 MB buffer.
+      const want = Math.min(CHUNK_BYTES, Math.max(64 * 1024, size - pos + 1));
+      const chunk = Buffer.allocUnsafe(want);
+      const { bytesRead } = await fh.read(chunk, 0, want, pos);
+      const eof = bytesRead === 0;
+      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      const base = pos - carry.length;
+      pos += bytesRead;
+      let from = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, from);
+        if (nl < 0) break;
+        if (skipping) skipping = false;
+        else pushLine(out, buf.toString("utf8", from, nl > from && buf[nl - 1] === 13 ? nl - 1 : nl));
+        from = nl + 1;
+        out.consumed = base + from;
+      }
+      carry = buf.subarray(from);
+      if (carry.length > DEFAULT_MAX_LINE_BYTES) {
+        if (!skipping) out.oversized++;
+        skipping = true;
+        carry = Buffer.alloc(0);
+      }
+      if (eof) break;
+    }
+    const last = carry.toString("utf8");
+    if (!skipping && last.trim() !== "") {
       try {
-        JSON.parse(line);
+        JSON.parse(last);
+        pushLine(out, last);
+        out.consumed = pos;
       } catch {
-        torn = 1;
-        continue;
+        out.torn = 1;
       }
     }
-    lines.push(line);
+  } finally {
+    await fh.close();
   }
-  return { lines, torn, oversized: 0 };
+  return out;
 }
 
-async function readStreamed(path: string): Promise<ReadResult> {
-  const lines: string[] = [];
-  let stats: ReadStats | undefined;
-  const it = readLines(path);
-  for (;;) {
-    const r = await it.next();
-    if (r.done) {
-      stats = r.value;
-      break;
-    }
-    for (const l of r.value) lines.push(l); // not push(...batch): a batch can outgrow the call stack
-  }
-  return { lines, torn: stats.skipped.torn_final, oversized: stats.skipped.oversized };
+function pushLine(out: ReadResult, line: string): void {
+  if (line.trim() !== "") out.lines.push(line);
 }
 
 interface Existing {

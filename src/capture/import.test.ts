@@ -83,6 +83,44 @@ describe("a file that grew after its import", () => {
   });
 });
 
+describe("a grown file is read from where the last import stopped", () => {
+  // The line before the new half is overwritten (same length, so offsets hold): read again,
+  // it would be "not a record"; read from the saved offset, it is never seen.
+  async function growWithGarbage(agent: string, scenario: string, source: string, now?: () => number) {
+    const text = readFileSync(join(FIX, agent, `${scenario}.${source}.jsonl`), "utf8");
+    const lines = text.split("\n").filter((l) => l !== "");
+    const half = Math.ceil(lines.length / 2);
+    const dir = tmp();
+    const file = join(tmp(), "session.jsonl");
+    writeFileSync(file, `${lines.slice(0, half).join("\n")}\n`);
+    const first = await importPaths({ paths: [file], config: configFor(dir), jobs: 1, now });
+    const garbled = [...lines];
+    garbled[half - 1] = "x".repeat(Buffer.byteLength(lines[half - 1]!));
+    expect(Buffer.byteLength(garbled.slice(0, half - 1).join("\n"))).toBeGreaterThan(4096); // past the 4 KiB head that is compared
+    writeFileSync(file, `${garbled.join("\n")}\n`);
+    const grown = await importPaths({ paths: [file], config: configFor(dir), jobs: 1, now });
+    return { first, grown };
+  }
+  const big = [
+    { agent: "claude", scenario: "success", source: "session" },
+    { agent: "codex", scenario: "error_loop", source: "session" },
+    { agent: "gemini", scenario: "success", source: "session" },
+    { agent: "claude", scenario: "error_loop", source: "stdout" },
+  ];
+  it.each(big)("$agent $scenario $source", async ({ agent, scenario, source }) => {
+    const { first, grown } = await growWithGarbage(agent, scenario, source);
+    expect(first.events).toBeGreaterThan(0);
+    expect(grown.skipped_lines).toEqual({});
+    expect(grown.events).toBeGreaterThan(0);
+    // Only what the parser held back at the first import's end comes again (recognised, not written).
+    expect(grown.duplicates).toBeLessThan(first.events / 2);
+  });
+  it("a file last written longer ago than a day is read from its start when it grows", async () => {
+    const { grown } = await growWithGarbage("claude", "success", "session", () => Date.now() + 2 * 86_400_000);
+    expect(grown.skipped_lines).toEqual({ "not a record": 1 });
+  });
+});
+
 describe("importing on several threads", () => {
   it("records what one thread records: the same events per attempt, whole sequences, no duplicates", async () => {
     const files = AGENTS.flatMap((a) => readdirSync(join(FIX, a)).filter((f) => /\.(stdout|session)\.jsonl$/.test(f)).map((f) => join(FIX, a, f)));

@@ -66,7 +66,7 @@ export async function importPaths(opts: ImportOptions): Promise<ImportSummary> {
   try {
     if (stdinUsed && opts.stdin) {
       const text = await readStreamText(opts.stdin);
-      await importText("-", text.split("\n"), undefined, { writer, stateDir, summary, claim: noClaim }, new Date((opts.now ?? Date.now)()).toISOString());
+      await importText(text, { writer, stateDir, summary, claim: noClaim }, new Date((opts.now ?? Date.now)()).toISOString());
     }
     if (jobs > 1) {
       writer.close();
@@ -76,7 +76,7 @@ export async function importPaths(opts: ImportOptions): Promise<ImportSummary> {
       });
     } else {
       for (const f of changed) {
-        await importFile(f.path, { writer, stateDir, summary, claim: noClaim });
+        await importFile(f.path, { writer, stateDir, summary, claim: noClaim }, (opts.now ?? Date.now)());
         progress(f.size);
       }
     }
