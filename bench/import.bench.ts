@@ -7,7 +7,7 @@
 // Sizes: BENCH_CLAUDE_MB (default 500) and BENCH_CODEX_MB (default 200). awl runs as built (`npm run build` first).
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { report } from "./report.js";
@@ -85,6 +85,26 @@ function generate(dir: string): { claudeBytes: number; codexBytes: number; files
   return { claudeBytes, codexBytes, files };
 }
 
+/**
+ * Sessions that went on after the import: every 20th file gets its own last 20 lines again with
+ * fresh record ids (the session id kept), as an agent still running would add. Returns MB added.
+ */
+function grow(dir: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const [i, f] of walk(dir).entries()) {
+    if (i % 20 !== 0) continue;
+    const text = readFileSync(f, "utf8");
+    const keep = f.match(UUID)?.at(-1);
+    const tail = text.trimEnd().split("\n").slice(-20).join("\n");
+    const more = `${tail.replace(UUID, (m) => (m === keep ? m : createHash("sha256").update(`grow:${m}`).digest("hex").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/, "$1-$2-$3-$4-$5")))}\n`;
+    appendFileSync(f, more);
+    files++;
+    bytes += Buffer.byteLength(more);
+  }
+  return { files, bytes };
+}
+
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
@@ -138,6 +158,9 @@ try {
   const firstOut = { summary: JSON.parse(first.stdout.trim().split("\n").at(-1)!) as { events: number; sessions: number } };
   const again = timed(process.execPath, awl, {});
   const againOut = { summary: JSON.parse(again.stdout.trim().split("\n").at(-1)!) as { events: number; unchanged: number } };
+  const grew = grow(corpus);
+  const grown = timed(process.execPath, awl, {});
+  const grownOut = JSON.parse(grown.stdout.trim().split("\n").at(-1)!) as { events: number; files: number; duplicates: number };
   report("import", [
     { metric: "corpus MB (Claude + Codex)", value: `${Math.round(gen.claudeBytes / 1048576)} + ${Math.round(gen.codexBytes / 1048576)}` },
     { metric: "files", value: gen.files },
@@ -151,6 +174,10 @@ try {
     { metric: "awl import again (unchanged) s", value: +again.seconds.toFixed(2), target: "< 1" },
     { metric: "awl import again: events added", value: againOut.summary.events },
     { metric: "ccusage full rescan s", value: +ccusage.seconds.toFixed(2) },
+    { metric: "grown: files / MB appended", value: `${grew.files} / ${(grew.bytes / 1048576).toFixed(1)}` },
+    { metric: "awl import of the grown corpus s", value: +grown.seconds.toFixed(2) },
+    { metric: "grown: files read / events added / recognised again", value: `${grownOut.files} / ${grownOut.events} / ${grownOut.duplicates}` },
+    { metric: "grown import / first import, time per MB appended vs per MB", value: +((grown.seconds / (grew.bytes / 1048576)) / (first.seconds / mb)).toFixed(2) },
   ]);
 } finally {
   rmSync(dir, { recursive: true, force: true });

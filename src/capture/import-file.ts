@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Usage } from "../schema/index.js";
@@ -68,8 +68,8 @@ interface FileState {
   /** Hash of the first `headBytes` bytes (at most HEAD_BYTES). */
   head: string;
   headBytes?: number;
-  /** Where a file that may still grow goes on from: see RESUME_WINDOW_MS. */
-  resume?: Resume;
+  /** Where a file that may still grow goes on from (RESUME_WINDOW_MS) is in `<state>.resume.json`: read only when the file grew. */
+  resumable?: boolean;
 }
 
 interface Resume {
@@ -93,6 +93,10 @@ const RESUME_WINDOW_MS = 24 * 3600 * 1000;
 const MAX_SNAPSHOT_CHARS = 512 * 1024;
 
 const EXECUTORS: Record<string, string> = { claude: "CLAUDE", codex: "CODEX", gemini: "GEMINI" };
+
+function resumePathOf(statePath: string): string {
+  return statePath.replace(/\.json$/, ".resume.json");
+}
 
 function statePathOf(stateDir: string, path: string): string {
   return join(stateDir, `${createHash("sha256").update(path).digest("hex").slice(0, 24)}.json`);
@@ -130,7 +134,8 @@ export async function importFile(path: string, ctx: ImportContext, now = Date.no
     summary.skipped_files.push({ path, reason: "binary, not an agent log" });
     return;
   }
-  const resumed = resumable(readState(statePath), st.size, head);
+  const before = readState(statePath);
+  const resumed = before?.resumable ? resumable(before, readJson(resumePathOf(statePath)) as Resume | undefined, st.size, head) : undefined;
   const read = await readLinesFrom(path, resumed?.offset ?? 0, st.size);
   add(summary.skipped_lines, "torn last line", read.torn);
   add(summary.skipped_lines, "oversized line", read.oversized);
@@ -141,16 +146,12 @@ export async function importFile(path: string, ctx: ImportContext, now = Date.no
   }
   const lastAt = await recordSource(path, source, ctx, resumed?.lastAt ?? st.mtime.toISOString());
   const snapshot = now - st.mtimeMs < RESUME_WINDOW_MS ? source.snapshot : undefined;
-  const text = snapshot && JSON.stringify(snapshot);
-  const state: FileState = {
-    size: st.size,
-    mtimeMs: st.mtimeMs,
-    head: headHash(head),
-    headBytes: head.length,
-    ...(snapshot && text && text.length <= MAX_SNAPSHOT_CHARS
-      ? { resume: { offset: read.consumed, snapshot, lastAt, skippedLines: source.facts.skipped_lines, unknownRecords: source.facts.unknown_records } }
-      : {}),
-  };
+  const resume: Resume | undefined = snapshot && { offset: read.consumed, snapshot, lastAt, skippedLines: source.facts.skipped_lines, unknownRecords: source.facts.unknown_records };
+  const resumeText = resume && JSON.stringify(resume);
+  const keep = resumeText !== undefined && resumeText.length <= MAX_SNAPSHOT_CHARS;
+  if (keep) writeFileAtomic(resumePathOf(statePath), resumeText);
+  else if (before?.resumable) rmSync(resumePathOf(statePath), { force: true });
+  const state: FileState = { size: st.size, mtimeMs: st.mtimeMs, head: headHash(head), headBytes: head.length, ...(keep ? { resumable: true } : {}) };
   writeFileAtomic(statePath, JSON.stringify(state));
 }
 
@@ -201,9 +202,8 @@ function parseLines(adapter: Adapter, format: SourceFormat, parser: LineParser, 
  * The parser a file's last import left, when the file only grew since: the same first bytes, no
  * shorter, and a snapshot this awl reads. Else undefined, and the file is read from its start.
  */
-function resumable(before: FileState | undefined, size: number, head: Buffer): (Resume & { go: (lines: readonly string[]) => Source }) | undefined {
-  const r = before?.resume;
-  if (!r || before.headBytes === undefined || size <= before.size || r.offset > size) return undefined;
+function resumable(before: FileState, r: Resume | undefined, size: number, head: Buffer): (Resume & { go: (lines: readonly string[]) => Source }) | undefined {
+  if (!r || typeof r.offset !== "number" || before.headBytes === undefined || size <= before.size || r.offset > size) return undefined;
   if (headHash(head.subarray(0, before.headBytes)) !== before.head) return undefined;
   const snap = r.snapshot as Partial<ParserSnapshot> | undefined;
   if (!snap || typeof snap.adapter !== "string" || !(AGENT_IDS as readonly string[]).includes(snap.adapter) || (snap.format !== "stream" && snap.format !== "session")) return undefined;
@@ -497,8 +497,13 @@ function headHash(head: Buffer): string {
 }
 
 function readState(path: string): FileState | undefined {
+  return readJson(path) as FileState | undefined;
+}
+
+/** A state file's value; undefined when missing or unreadable (the file is then read from its start). */
+function readJson(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as FileState;
+    return JSON.parse(readFileSync(path, "utf8"));
   } catch {
     return undefined;
   }
