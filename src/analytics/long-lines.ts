@@ -1,11 +1,11 @@
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { randomBytes } from "node:crypto";
 import { createGunzip } from "node:zlib";
+import { isGzip } from "../store/reader.js";
 import { type JsonlSource, MAX_LINE_BYTES, sourceName, sourcePath } from "./views.js";
 
 // In place of a dropped line: a row of NULLs, which the views count as an unreadable line.
@@ -61,17 +61,6 @@ class DropLongLines extends Transform {
       for (const h of this.held) this.push(h);
     }
     done();
-  }
-}
-
-async function isGzip(path: string): Promise<boolean> {
-  const fh = await open(path, "r");
-  try {
-    const b = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(b, 0, 2, 0);
-    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
-  } finally {
-    await fh.close();
   }
 }
 
