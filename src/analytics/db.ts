@@ -5,10 +5,13 @@ import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { LogSources } from "./files.js";
 import { removeTemp, updateEventCache } from "./cache.js";
+import { runOverJsonl } from "./long-lines.js";
 import { eventsSelectSql, loadAlertsSql, loadEventsSql, loadMetricsSql, viewsSql } from "./views.js";
 
-// The cache's rows have the shape of this SELECT: a change to it starts a new cache.
-const CACHE_VERSION = createHash("sha1").update(eventsSelectSql(["x"])).digest("hex").slice(0, 16);
+// The cache's rows have the shape of this SELECT: a change to it starts a new cache. The number
+// after it counts changes to what the rows hold that the SELECT does not show (2: rows of the
+// live file name it, not the temporary slice they were read from).
+const CACHE_VERSION = createHash("sha1").update(`${eventsSelectSql(["x"])}\n2`).digest("hex").slice(0, 16);
 
 const list = (files: readonly string[]) => `[${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(", ")}]`;
 
@@ -20,7 +23,7 @@ async function loadEvents(conn: DuckDBConnection, sources: LogSources, cacheDir:
     try {
       const r = await updateEventCache(conn, cacheDir, files, live, CACHE_VERSION, eventsSelectSql);
       try {
-        await conn.run(loadEventsSql(r.direct, "_ev_direct"));
+        await runOverJsonl(r.direct, cacheDir, (f) => conn.run(loadEventsSql(f, "_ev_direct")));
       } finally {
         removeTemp(r.temp);
       }
@@ -29,11 +32,11 @@ async function loadEvents(conn: DuckDBConnection, sources: LogSources, cacheDir:
       return { used: true, parsed_bytes: r.parsedBytes };
     } catch (err) {
       // An unwritable log directory still gets its answers, read into memory.
-      await conn.run(loadEventsSql(files));
+      await runOverJsonl(files, null, (f) => conn.run(loadEventsSql(f)));
       return { used: false, parsed_bytes: totalSize(files), error: (err as Error).message.split("\n")[0] };
     }
   }
-  await conn.run(loadEventsSql(files));
+  await runOverJsonl(files, null, (f) => conn.run(loadEventsSql(f)));
   return { used: false, parsed_bytes: totalSize(files) };
 }
 
@@ -102,8 +105,8 @@ export class Db {
     await conn.run("SET TimeZone = 'UTC'");
     await conn.run("SET preserve_insertion_order = true");
     const cache = await loadEvents(conn, sources, opts.cacheDir ?? null);
-    await conn.run(loadMetricsSql(sources.metrics.files));
-    await conn.run(loadAlertsSql(sources.alerts.files));
+    await runOverJsonl(sources.metrics.files, null, (f) => conn.run(loadMetricsSql(f)));
+    await runOverJsonl(sources.alerts.files, null, (f) => conn.run(loadAlertsSql(f)));
     for (const sql of viewsSql()) await conn.run(sql);
     const counts = await conn.runAndReadAll(`SELECT
       (SELECT count(*) FILTER (WHERE NOT ok OR ok IS NULL) FROM _ev) AS events,

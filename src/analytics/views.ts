@@ -1,4 +1,5 @@
 import { type ActionStatus, type ALERT_TYPES, type AlertAction, EVENT_TYPES } from "../schema/vocabulary.js";
+import { DEFAULT_MAX_LINE_BYTES } from "../store/reader.js";
 import { sqlList, successMacroSql } from "./success.js";
 
 /**
@@ -82,8 +83,22 @@ export function utc(col: string): string {
   return `(try_cast(${col} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')`;
 }
 
+/**
+ * The longest line DuckDB's JSON reader is set up for: the store's own limit. Its
+ * `maximum_object_size` sizes the read buffers (two per thread, each twice that size, allocated
+ * outside the memory limit): at 64 MB they were most of the first run's peak RSS. DuckDB does
+ * not go below 16 MB. A longer line that crosses a read buffer fails the whole statement,
+ * `ignore_errors` or not: `runOverJsonl` (long-lines.ts) then reads copies without such lines.
+ */
+export const MAX_LINE_BYTES = DEFAULT_MAX_LINE_BYTES;
+
+/** A JSONL file to read: a path, or a copy (`path`) of part of the log file `name`, whose rows name that file. */
+export type JsonlSource = string | { path: string; name: string };
+export const sourcePath = (f: JsonlSource) => (typeof f === "string" ? f : f.path);
+export const sourceName = (f: JsonlSource) => (typeof f === "string" ? f : f.name);
+
 /** `read_ndjson` over the files with the given columns; an empty history is an empty relation of the same shape. */
-export function readSql(files: readonly string[], columns: Record<string, string>): string {
+export function readSql(files: readonly JsonlSource[], columns: Record<string, string>): string {
   if (files.length === 0) {
     const cols = Object.entries(columns).map(([k, t]) => `CAST(NULL AS ${t}) AS "${k}"`);
     return `(SELECT ${cols.join(", ")}, CAST(NULL AS VARCHAR) AS filename WHERE FALSE)`;
@@ -91,18 +106,22 @@ export function readSql(files: readonly string[], columns: Record<string, string
   const spec = Object.entries(columns)
     .map(([k, t]) => `${quote(k)}: ${quote(t.replace(/\s+/g, " "))}`)
     .join(", ");
-  return `read_ndjson([${files.map(quote).join(", ")}], columns={${spec}}, ignore_errors=true, filename=true, maximum_object_size=67108864)`;
+  const read = `read_ndjson([${files.map((f) => quote(sourcePath(f))).join(", ")}], columns={${spec}}, ignore_errors=true, filename=true, maximum_object_size=${MAX_LINE_BYTES})`;
+  const copies = files.filter((f) => typeof f !== "string");
+  if (copies.length === 0) return read;
+  const names = copies.map((f) => `WHEN ${quote(f.path)} THEN ${quote(f.name)}`).join(" ");
+  return `(SELECT * REPLACE (CASE filename ${names} ELSE filename END AS filename) FROM ${read})`;
 }
 
 const tokenSum = (u: string) =>
   `coalesce(${u}.total_tokens, coalesce(${u}.input,0) + coalesce(${u}.output,0) + coalesce(${u}.cache_read,0) + coalesce(${u}.cache_creation,0) + coalesce(${u}.reasoning,0))`;
 
 /** The narrow events table: one row per line; unreadable lines are rows with `ok = false`. */
-export function loadEventsSql(files: readonly string[], table = "_ev"): string {
+export function loadEventsSql(files: readonly JsonlSource[], table = "_ev"): string {
   return `CREATE OR REPLACE TEMP TABLE ${table} AS ${eventsSelectSql(files)}`;
 }
 
-export function eventsSelectSql(files: readonly string[]): string {
+export function eventsSelectSql(files: readonly JsonlSource[]): string {
   const ts = utc("timestamp");
   return `SELECT
   ${ts} AS ts, attempt_id, session_id, task_id, task_title, project_id, executor, executor_variant, model,
@@ -122,14 +141,14 @@ export function eventsSelectSql(files: readonly string[]): string {
 FROM ${readSql(files, EVENT_COLUMNS)}`;
 }
 
-export function loadMetricsSql(files: readonly string[]): string {
+export function loadMetricsSql(files: readonly JsonlSource[]): string {
   const ts = utc("timestamp");
   return `CREATE OR REPLACE TEMP TABLE _me AS SELECT row_number() OVER () AS ord, ${ts} AS ts, *,
   (attempt_id IS NOT NULL AND attempt_id <> '' AND ${ts} IS NOT NULL) AS ok
 FROM ${readSql(files, METRICS_COLUMNS)}`;
 }
 
-export function loadAlertsSql(files: readonly string[]): string {
+export function loadAlertsSql(files: readonly JsonlSource[]): string {
   return `CREATE OR REPLACE TEMP TABLE _al AS SELECT row_number() OVER () AS ord, ${utc("timestamp")} AS ts,
   ${utc("first_seen")} AS first_ts, ${utc("last_seen")} AS last_ts, *,
   (record_type IN ('alert', 'action') AND attempt_id IS NOT NULL AND alert_id IS NOT NULL AND ${utc("timestamp")} IS NOT NULL) AS ok

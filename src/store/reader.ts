@@ -167,7 +167,8 @@ function parseLine(text: string, stats: ReadStats): unknown {
   }
 }
 
-async function isGzip(path: string): Promise<boolean> {
+/** By name or, for a file renamed without it, by the gzip magic bytes. */
+export async function isGzip(path: string): Promise<boolean> {
   if (path.endsWith(".gz")) return true;
   const fh = await open(path, "r");
   try {
