@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
-import { open } from "node:fs/promises";
-import { join } from "node:path";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Usage } from "../schema/index.js";
 import { estimateCost } from "../schema/pricing.js";
-import { writeFileAtomic } from "../store/fs.js";
+import { ensureDir, FILE_MODE } from "../store/fs.js";
 import { sessionFile } from "../store/paths.js";
-import { DEFAULT_MAX_LINE_BYTES, forEachEvent } from "../store/reader.js";
+import { DEFAULT_MAX_LINE_BYTES } from "../store/reader.js";
 import type { LogWriter } from "../store/writer.js";
 import { AGENT_IDS, type Adapter, type AgentId, addUsage, type Captured, type LineParser, type ParserSnapshot, type SessionFacts, type SourceFormat } from "./adapter.js";
 import { adapterFor, detectDocument, detectLine } from "./detect.js";
@@ -136,7 +135,7 @@ export async function importFile(path: string, ctx: ImportContext, now = Date.no
   }
   const before = readState(statePath);
   const resumed = before?.resumable ? resumable(before, readJson(resumePathOf(statePath)) as Resume | undefined, st.size, head) : undefined;
-  const read = await readLinesFrom(path, resumed?.offset ?? 0, st.size);
+  const read = readLinesFrom(path, resumed?.offset ?? 0);
   add(summary.skipped_lines, "torn last line", read.torn);
   add(summary.skipped_lines, "oversized line", read.oversized);
   const source = resumed ? resumed.go(read.lines) : parseSource(read.lines, path.endsWith(".json") ? () => readFileSync(path, "utf8") : undefined);
@@ -149,10 +148,13 @@ export async function importFile(path: string, ctx: ImportContext, now = Date.no
   const resume: Resume | undefined = snapshot && { offset: read.consumed, snapshot, lastAt, skippedLines: source.facts.skipped_lines, unknownRecords: source.facts.unknown_records };
   const resumeText = resume && JSON.stringify(resume);
   const keep = resumeText !== undefined && resumeText.length <= MAX_SNAPSHOT_CHARS;
-  if (keep) writeFileAtomic(resumePathOf(statePath), resumeText);
+  // Written in place, not through a renamed copy: both files are a cache, and a torn one does not
+  // parse, so the file is then read from its start and what it gave is recognised by record id.
+  // Creating and renaming a file per imported file cost more than the import of a small one.
+  if (keep) writeCache(resumePathOf(statePath), resumeText);
   else if (before?.resumable) rmSync(resumePathOf(statePath), { force: true });
   const state: FileState = { size: st.size, mtimeMs: st.mtimeMs, head: headHash(head), headBytes: head.length, ...(keep ? { resumable: true } : {}) };
-  writeFileAtomic(statePath, JSON.stringify(state));
+  writeCache(statePath, JSON.stringify(state));
 }
 
 /** stdin's text: parsed and recorded like a file, with nothing to remember. */
@@ -254,7 +256,7 @@ interface Parsed {
 async function record(ctx: ImportContext, p: Parsed): Promise<string> {
   const { writer, summary } = ctx;
   const { adapter, format, events, facts, attemptId, sessionId, untimedAt } = p;
-  const existing = await existingAttempt(writer, attemptId);
+  const existing = existingAttempt(writer, attemptId);
   const recorder = new Recorder({
     writer,
     source: "import",
@@ -351,21 +353,25 @@ interface ReadResult {
  * one-byte strings, which V8 decodes, parses, serializes and encodes several times faster than
  * the two-byte string a whole file with one "’" in it would be. A last line without its newline
  * is kept when it is whole JSON (a finished file), else counted as torn and left for next time;
- * a line over the store's limit is skipped and counted.
+ * a line over the store's limit is skipped and counted. Synchronous: an import thread has
+ * nothing else to do meanwhile, and each await would be a thread-pool round trip.
  */
-async function readLinesFrom(path: string, offset: number, size: number): Promise<ReadResult> {
-  const out: ReadResult = { lines: [], consumed: offset, torn: 0, oversized: 0 };
-  const fh = await open(path, "r");
+function eachLine(path: string, offset: number, onLine: (line: string) => void): Omit<ReadResult, "lines"> {
+  const out = { consumed: offset, torn: 0, oversized: 0 };
+  const fd = openSync(path, "r");
   try {
+    const size = fstatSync(fd).size;
     let carry: Buffer = Buffer.alloc(0);
     let pos = offset;
     let skipping = false; // inside a line already over the limit
+    const emit = (line: string) => {
+      if (line.trim() !== "") onLine(line);
+    };
     for (;;) {
       // Sized to what is left (one more byte to see the end), so a small file costs no 16 MB buffer.
       const want = Math.min(CHUNK_BYTES, Math.max(64 * 1024, size - pos + 1));
       const chunk = Buffer.allocUnsafe(want);
-      const { bytesRead } = await fh.read(chunk, 0, want, pos);
-      const eof = bytesRead === 0;
+      const bytesRead = readSync(fd, chunk, 0, want, pos);
       const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
       const base = pos - carry.length;
       pos += bytesRead;
@@ -374,7 +380,7 @@ async function readLinesFrom(path: string, offset: number, size: number): Promis
         const nl = buf.indexOf(10, from);
         if (nl < 0) break;
         if (skipping) skipping = false;
-        else pushLine(out, buf.toString("utf8", from, nl > from && buf[nl - 1] === 13 ? nl - 1 : nl));
+        else emit(buf.toString("utf8", from, nl > from && buf[nl - 1] === 13 ? nl - 1 : nl));
         from = nl + 1;
         out.consumed = base + from;
       }
@@ -384,26 +390,27 @@ async function readLinesFrom(path: string, offset: number, size: number): Promis
         skipping = true;
         carry = Buffer.alloc(0);
       }
-      if (eof) break;
+      if (bytesRead < want) break; // the end as it is now: a file still growing is read on, next time
     }
     const last = carry.toString("utf8");
     if (!skipping && last.trim() !== "") {
       try {
         JSON.parse(last);
-        pushLine(out, last);
+        emit(last);
         out.consumed = pos;
       } catch {
         out.torn = 1;
       }
     }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
   return out;
 }
 
-function pushLine(out: ReadResult, line: string): void {
-  if (line.trim() !== "") out.lines.push(line);
+function readLinesFrom(path: string, offset: number): ReadResult {
+  const lines: string[] = [];
+  return { lines, ...eachLine(path, offset, (l) => lines.push(l)) };
 }
 
 interface Existing {
@@ -422,29 +429,38 @@ interface Existing {
   failures: Map<string, string[]>;
 }
 
-/** What an attempt already holds: read from its session file, the truth, not from a side index. */
-async function existingAttempt(writer: LogWriter, attemptId: string): Promise<Existing> {
+/**
+ * What an attempt already holds: read from its session file, the truth, not from a side index.
+ * Lines this store wrote: parsed, not validated again (a line that is not an event is passed over).
+ */
+function existingAttempt(writer: LogWriter, attemptId: string): Existing {
   const e: Existing = { started: false, ended: false, keys: new Set(), formats: new Set(), failedCalls: new Set(), failures: new Map(), usage: undefined, toolCalls: 0, errors: 0 };
   const path = sessionFile(writer.paths, attemptId);
   if (!existsSync(path)) return e;
   writer.releaseLocks(); // what this process wrote is on disk before it is read back
-  await forEachEvent(path, (ev) => {
-    const d = ev.data as { record_id?: string; import_format?: string; tool_call_id?: string; result?: string };
+  eachLine(path, 0, (line) => {
+    let ev: { event_type?: unknown; data?: unknown };
+    try {
+      ev = JSON.parse(line) as typeof ev;
+    } catch {
+      return;
+    }
+    if (typeof ev !== "object" || ev === null || typeof ev.event_type !== "string" || typeof ev.data !== "object" || ev.data === null) return;
+    const d = ev.data as { record_id?: string; import_format?: string; tool_call_id?: string; result?: string; total_tokens?: number; usage?: Usage; error_fingerprint?: string; error_message?: string };
     if (ev.event_type === "session_start") {
       e.started = true;
       if (d.import_format) e.formats.add(d.import_format);
     }
     if (ev.event_type === "session_end") {
       e.ended = true;
-      e.endTotalTokens = (ev.data as { total_tokens?: number }).total_tokens;
+      e.endTotalTokens = d.total_tokens;
     }
-    if (d.record_id) e.keys.add(d.record_id);
-    if (ev.event_type !== "session_end") e.usage = addUsage(e.usage, (ev.data as { usage?: Usage }).usage);
+    if (typeof d.record_id === "string") e.keys.add(d.record_id);
+    if (ev.event_type !== "session_end") e.usage = addUsage(e.usage, d.usage);
     if (ev.event_type === "tool_call") e.toolCalls++;
     if (ev.event_type === "error") e.errors++;
     if ((ev.event_type === "error" || d.result === "error") && d.tool_call_id) e.failedCalls.add(d.tool_call_id);
-    const fp = (ev.data as { error_fingerprint?: string }).error_fingerprint;
-    if (ev.event_type === "error" && fp) e.failures.set(fp, [...(e.failures.get(fp) ?? []), (ev.data as { error_message?: string }).error_message ?? ""]);
+    if (ev.event_type === "error" && d.error_fingerprint) e.failures.set(d.error_fingerprint, [...(e.failures.get(d.error_fingerprint) ?? []), d.error_message ?? ""]);
   });
   return e;
 }
@@ -494,6 +510,11 @@ function readHead(path: string): Buffer {
 
 function headHash(head: Buffer): string {
   return createHash("sha256").update(head).digest("hex").slice(0, 24);
+}
+
+function writeCache(path: string, text: string): void {
+  ensureDir(dirname(path));
+  writeFileSync(path, text, { mode: FILE_MODE });
 }
 
 function readState(path: string): FileState | undefined {
