@@ -80,6 +80,23 @@ interface Resume {
   /** What the parser had counted at the snapshot: the summary reports only what the new lines add. */
   skippedLines: number;
   unknownRecords: Record<string, number>;
+  /** The attempt as this import left it: while its session file has this size, nothing else wrote to it, and it need not be read again. */
+  attempt: KnownAttempt;
+}
+
+/** What record() needs to know of an attempt only this file wrote to. */
+interface KnownAttempt {
+  id: string;
+  /** Its session file's size after the import. */
+  size: number;
+  /** The source formats recorded in it (a merged attempt is read back in full). */
+  formats: string[];
+  endTotalTokens?: number;
+  usage?: Usage;
+  toolCalls: number;
+  errors: number;
+  /** Keys of the events the parser flushed at the end: the restored parser gives them again. */
+  heldKeys: string[];
 }
 
 /**
@@ -143,9 +160,9 @@ export async function importFile(path: string, ctx: ImportContext, now = Date.no
     summary.skipped_files.push({ path, reason: read.lines.length > 0 ? "not a Claude Code, Codex or Gemini CLI log" : "empty" });
     return;
   }
-  const lastAt = await recordSource(path, source, ctx, resumed?.lastAt ?? st.mtime.toISOString());
+  const { lastAt, attempt } = await recordSource(path, source, ctx, resumed?.lastAt ?? st.mtime.toISOString(), resumed?.attempt);
   const snapshot = now - st.mtimeMs < RESUME_WINDOW_MS ? source.snapshot : undefined;
-  const resume: Resume | undefined = snapshot && { offset: read.consumed, snapshot, lastAt, skippedLines: source.facts.skipped_lines, unknownRecords: source.facts.unknown_records };
+  const resume: Resume | undefined = snapshot && { offset: read.consumed, snapshot, lastAt, skippedLines: source.facts.skipped_lines, unknownRecords: source.facts.unknown_records, attempt };
   const resumeText = resume && JSON.stringify(resume);
   const keep = resumeText !== undefined && resumeText.length <= MAX_SNAPSHOT_CHARS;
   // Written in place, not through a renamed copy: both files are a cache, and a torn one does not
@@ -161,7 +178,7 @@ export async function importFile(path: string, ctx: ImportContext, now = Date.no
 export async function importText(text: string, ctx: ImportContext, untimedAt: string): Promise<void> {
   const lines = text.split("\n").filter((l) => l.trim() !== "");
   const source = parseSource(lines, undefined);
-  if (source) await recordSource("-", source, ctx, untimedAt);
+  if (source) await recordSource("-", source, ctx, untimedAt, undefined);
   else ctx.summary.skipped_files.push({ path: "-", reason: lines.length > 0 ? "not a Claude Code, Codex or Gemini CLI log" : "empty" });
 }
 
@@ -172,6 +189,8 @@ interface Source {
   events: Captured[];
   facts: SessionFacts;
   snapshot?: ParserSnapshot;
+  /** Keys of the events end() flushed (see KnownAttempt.heldKeys). */
+  heldKeys?: string[];
   /** Counted by an earlier import of the same file (a resumed parser's facts cover the whole file). */
   countedBefore?: { skippedLines: number; unknownRecords: Record<string, number> };
 }
@@ -196,8 +215,9 @@ function parseLines(adapter: Adapter, format: SourceFormat, parser: LineParser, 
   // Taken before end(): what end() flushes now (a response still waiting for its final usage) the
   // restored parser holds again, so a grown file gives it in its final form.
   const snapshot = parser.snapshot();
-  for (const e of parser.end()) events.push(e);
-  return { adapter, format, events, facts: parser.facts(), snapshot };
+  const held = parser.end();
+  for (const e of held) events.push(e);
+  return { adapter, format, events, facts: parser.facts(), snapshot, heldKeys: held.map((c) => c.key ?? contentKey(c)) };
 }
 
 /**
@@ -219,8 +239,8 @@ function resumable(before: FileState, r: Resume | undefined, size: number, head:
   };
 }
 
-/** Records a parsed source as its attempt; returns the time of its last event. */
-async function recordSource(label: string, source: Source, ctx: ImportContext, untimedAt: string): Promise<string> {
+/** Records a parsed source as its attempt; returns the time of its last event and the attempt as left. */
+async function recordSource(label: string, source: Source, ctx: ImportContext, untimedAt: string, known: KnownAttempt | undefined): Promise<{ lastAt: string; attempt: KnownAttempt }> {
   const { adapter, format, events, facts, countedBefore } = source;
   const { summary } = ctx;
   add(summary.skipped_lines, "not a record", facts.skipped_lines - (countedBefore?.skippedLines ?? 0));
@@ -229,7 +249,7 @@ async function recordSource(label: string, source: Source, ctx: ImportContext, u
   const attemptId = `${adapter.id}-${sessionId}`;
   const release = await ctx.claim(attemptId);
   try {
-    return await record(ctx, { adapter, format, events, facts, attemptId, sessionId, untimedAt });
+    return await record(ctx, { adapter, format, events, facts, attemptId, sessionId, untimedAt, heldKeys: source.heldKeys ?? [] }, known);
   } finally {
     release();
   }
@@ -250,13 +270,14 @@ interface Parsed {
   attemptId: string;
   sessionId: string;
   untimedAt: string;
+  heldKeys: string[];
 }
 
 /** Writes what the attempt does not hold yet; the caller has the attempt to itself. Returns the last event's time. */
-async function record(ctx: ImportContext, p: Parsed): Promise<string> {
+async function record(ctx: ImportContext, p: Parsed, known: KnownAttempt | undefined): Promise<{ lastAt: string; attempt: KnownAttempt }> {
   const { writer, summary } = ctx;
   const { adapter, format, events, facts, attemptId, sessionId, untimedAt } = p;
-  const existing = existingAttempt(writer, attemptId);
+  const existing = (known && knownExisting(writer, known, attemptId, format)) ?? existingAttempt(writer, attemptId);
   const recorder = new Recorder({
     writer,
     source: "import",
@@ -333,8 +354,48 @@ async function record(ctx: ImportContext, p: Parsed): Promise<string> {
       });
     }
   }
+  const written = recorder.totals();
   recorder.close();
-  return lastAt;
+  const attempt: KnownAttempt = {
+    id: attemptId,
+    size: sizeOf(sessionFile(writer.paths, attemptId)),
+    formats: [...new Set([...existing.formats, format])],
+    endTotalTokens: existing.ended ? existing.endTotalTokens : (facts.total_usage ?? addUsage(existing.usage, usage))?.total_tokens,
+    usage: addUsage(existing.usage, usage),
+    toolCalls: existing.toolCalls + written.toolCalls,
+    errors: existing.errors + written.errors,
+    heldKeys: p.heldKeys,
+  };
+  return { lastAt, attempt };
+}
+
+/**
+ * The attempt as the file's last import left it, when nothing wrote to it since (its session
+ * file has the size it had then) and only this format did: then it need not be read back. The
+ * only events the resumed parser can give again are those it held (their keys).
+ */
+function knownExisting(writer: LogWriter, known: KnownAttempt, attemptId: string, format: SourceFormat): Existing | undefined {
+  if (known.id !== attemptId || known.formats.length !== 1 || known.formats[0] !== format || sizeOf(sessionFile(writer.paths, attemptId)) !== known.size) return undefined;
+  return {
+    started: true,
+    ended: true,
+    endTotalTokens: known.endTotalTokens,
+    usage: known.usage,
+    toolCalls: known.toolCalls,
+    errors: known.errors,
+    keys: new Set(known.heldKeys),
+    formats: new Set([format]),
+    failedCalls: new Set(),
+    failures: new Map(),
+  };
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
+  }
 }
 
 /** Files are read in pieces of this size; a line may be as long as the store's line limit. */
