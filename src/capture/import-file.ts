@@ -1,14 +1,13 @@
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync, } from "node:fs";
 import type { Usage } from "../schema/index.js";
 import { estimateCost } from "../schema/pricing.js";
-import { ensureDir, FILE_MODE } from "../store/fs.js";
 import { sessionFile } from "../store/paths.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../store/reader.js";
 import type { LogWriter } from "../store/writer.js";
 import { AGENT_IDS, type Adapter, type AgentId, addUsage, type Captured, type LineParser, type ParserSnapshot, type SessionFacts, type SourceFormat } from "./adapter.js";
 import { adapterFor, detectDocument, detectLine } from "./detect.js";
+import type { FileState, ImportJournal } from "./import-state.js";
 import { type BatchItem, capturedItem, Recorder, withFingerprint } from "./recorder.js";
 
 /**
@@ -55,20 +54,10 @@ export const noClaim: ClaimAttempt = async () => () => {};
 
 export interface ImportContext {
   writer: LogWriter;
-  /** `.state/import/` of the log directory. */
-  stateDir: string;
+  /** Where this thread records the files it imported. */
+  journal: ImportJournal;
   summary: ImportSummary;
   claim: ClaimAttempt;
-}
-
-interface FileState {
-  size: number;
-  mtimeMs: number;
-  /** Hash of the first `headBytes` bytes (at most HEAD_BYTES). */
-  head: string;
-  headBytes?: number;
-  /** Where a file that may still grow goes on from (RESUME_WINDOW_MS) is in `<state>.resume.json`: read only when the file grew. */
-  resumable?: boolean;
 }
 
 interface Resume {
@@ -110,22 +99,13 @@ const MAX_SNAPSHOT_CHARS = 512 * 1024;
 
 const EXECUTORS: Record<string, string> = { claude: "CLAUDE", codex: "CODEX", gemini: "GEMINI" };
 
-function resumePathOf(statePath: string): string {
-  return statePath.replace(/\.json$/, ".resume.json");
-}
-
-function statePathOf(stateDir: string, path: string): string {
-  return join(stateDir, `${createHash("sha256").update(path).digest("hex").slice(0, 24)}.json`);
-}
-
 /**
  * True when `path` is as it was when last imported: same size, time and first bytes. The
  * first bytes are read only when size and time agree: a changed file is read whole anyway.
  */
-export function isUnchanged(path: string, stateDir: string): boolean {
+export function isUnchanged(path: string, before: FileState | undefined): boolean {
   try {
     const st = statSync(path);
-    const before = readState(statePathOf(stateDir, path));
     return before !== undefined && before.size === st.size && before.mtimeMs === st.mtimeMs && before.head === headHash(readHead(path));
   } catch {
     return false; // importFile reports why it cannot be read
@@ -133,9 +113,8 @@ export function isUnchanged(path: string, stateDir: string): boolean {
 }
 
 /** Imports one file the caller found changed (isUnchanged) and remembers it as imported. */
-export async function importFile(path: string, ctx: ImportContext, now = Date.now()): Promise<void> {
+export async function importFile(path: string, before: FileState | undefined, ctx: ImportContext, now = Date.now()): Promise<void> {
   const { summary } = ctx;
-  const statePath = statePathOf(ctx.stateDir, path);
   let st: import("node:fs").Stats;
   let head: Buffer;
   try {
@@ -150,8 +129,7 @@ export async function importFile(path: string, ctx: ImportContext, now = Date.no
     summary.skipped_files.push({ path, reason: "binary, not an agent log" });
     return;
   }
-  const before = readState(statePath);
-  const resumed = before?.resumable ? resumable(before, readJson(resumePathOf(statePath)) as Resume | undefined, st.size, head) : undefined;
+  const resumed = before?.resumable ? resumable(before, ctx.journal.resumeOf(path) as Resume | undefined, st.size, head) : undefined;
   const read = readLinesFrom(path, resumed?.offset ?? 0);
   add(summary.skipped_lines, "torn last line", read.torn);
   add(summary.skipped_lines, "oversized line", read.oversized);
@@ -164,14 +142,7 @@ export async function importFile(path: string, ctx: ImportContext, now = Date.no
   const snapshot = now - st.mtimeMs < RESUME_WINDOW_MS ? source.snapshot : undefined;
   const resume: Resume | undefined = snapshot && { offset: read.consumed, snapshot, lastAt, skippedLines: source.facts.skipped_lines, unknownRecords: source.facts.unknown_records, attempt };
   const resumeText = resume && JSON.stringify(resume);
-  const keep = resumeText !== undefined && resumeText.length <= MAX_SNAPSHOT_CHARS;
-  // Written in place, not through a renamed copy: both files are a cache, and a torn one does not
-  // parse, so the file is then read from its start and what it gave is recognised by record id.
-  // Creating and renaming a file per imported file cost more than the import of a small one.
-  if (keep) writeCache(resumePathOf(statePath), resumeText);
-  else if (before?.resumable) rmSync(resumePathOf(statePath), { force: true });
-  const state: FileState = { size: st.size, mtimeMs: st.mtimeMs, head: headHash(head), headBytes: head.length, ...(keep ? { resumable: true } : {}) };
-  writeCache(statePath, JSON.stringify(state));
+  ctx.journal.record(path, { size: st.size, mtimeMs: st.mtimeMs, head: headHash(head), headBytes: head.length }, resumeText !== undefined && resumeText.length <= MAX_SNAPSHOT_CHARS ? resumeText : undefined);
 }
 
 /** stdin's text: parsed and recorded like a file, with nothing to remember. */
@@ -573,23 +544,6 @@ function headHash(head: Buffer): string {
   return createHash("sha256").update(head).digest("hex").slice(0, 24);
 }
 
-function writeCache(path: string, text: string): void {
-  ensureDir(dirname(path));
-  writeFileSync(path, text, { mode: FILE_MODE });
-}
-
-function readState(path: string): FileState | undefined {
-  return readJson(path) as FileState | undefined;
-}
-
-/** A state file's value; undefined when missing or unreadable (the file is then read from its start). */
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    return undefined;
-  }
-}
 
 
 function add(into: Record<string, number>, key: string, n: number): void {

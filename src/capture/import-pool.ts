@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { ImportSummary } from "./import-file.js";
+import type { FileState } from "./import-state.js";
 
 /**
  * Imports files on `jobs` worker threads (import-worker.ts), the largest files first so the
@@ -23,10 +24,10 @@ export type FromWorker =
   | { type: "failed"; message: string };
 
 /** Messages to a worker. */
-export type ToWorker = { type: "file"; path: string } | { type: "stop" } | { type: "granted"; attemptId: string };
+export type ToWorker = { type: "file"; path: string; before: FileState | undefined } | { type: "stop" } | { type: "granted"; attemptId: string };
 
 export async function importInWorkers(
-  files: readonly { path: string; size: number }[],
+  files: readonly { path: string; size: number; before: FileState | undefined }[],
   jobs: number,
   setup: WorkerSetup,
   onFile: (summary: ImportSummary, size: number) => void,
@@ -46,7 +47,7 @@ export async function importInWorkers(
         w.on("message", (m: FromWorker) => {
           if (m.type === "next") {
             const f = queue.shift();
-            send(w, f ? { type: "file", path: f.path } : { type: "stop" });
+            send(w, f ? { type: "file", path: f.path, before: f.before } : { type: "stop" });
           } else if (m.type === "claim") {
             const waiting = claims.get(m.attemptId);
             if (waiting) waiting.push(w);

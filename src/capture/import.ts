@@ -7,6 +7,7 @@ import { logPaths } from "../store/paths.js";
 import { LogWriter } from "../store/writer.js";
 import { emptySummary, importFile, importText, type ImportSummary, isUnchanged, mergeSummary, noClaim } from "./import-file.js";
 import { importInWorkers } from "./import-pool.js";
+import { compactJournals, ImportJournal, readFileStates } from "./import-state.js";
 
 export type { ImportSummary } from "./import-file.js";
 
@@ -45,6 +46,7 @@ export async function importPaths(opts: ImportOptions): Promise<ImportSummary> {
   const summary = emptySummary();
   const { logDir, streamFile, enabled } = opts.config;
   const stateDir = join(logPaths(logDir).state, "import");
+  const states = readFileStates(stateDir);
   const files: { path: string; size: number }[] = [];
   let stdinUsed = false;
   for (const p of opts.paths) {
@@ -52,7 +54,7 @@ export async function importPaths(opts: ImportOptions): Promise<ImportSummary> {
     else for (const f of expand(resolve(p), summary)) files.push(f);
   }
   const totalBytes = files.reduce((s, f) => s + f.size, 0);
-  const changed = files.filter((f) => !isUnchanged(f.path, stateDir));
+  const changed = files.filter((f) => !isUnchanged(f.path, states.get(f.path))).map((f) => ({ ...f, before: states.get(f.path) }));
   summary.unchanged = files.length - changed.length;
   let done = files.length - changed.length;
   let bytes = totalBytes - changed.reduce((s, f) => s + f.size, 0);
@@ -63,10 +65,12 @@ export async function importPaths(opts: ImportOptions): Promise<ImportSummary> {
   };
   const jobs = jobsFor(opts.jobs, changed);
   const writer = new LogWriter({ logDir, streamFile, enabled, now: opts.now });
+  const journal = new ImportJournal(stateDir);
+  const ctx = { writer, journal, summary, claim: noClaim };
   try {
     if (stdinUsed && opts.stdin) {
       const text = await readStreamText(opts.stdin);
-      await importText(text, { writer, stateDir, summary, claim: noClaim }, new Date((opts.now ?? Date.now)()).toISOString());
+      await importText(text, ctx, new Date((opts.now ?? Date.now)()).toISOString());
     }
     if (jobs > 1) {
       writer.close();
@@ -76,13 +80,15 @@ export async function importPaths(opts: ImportOptions): Promise<ImportSummary> {
       });
     } else {
       for (const f of changed) {
-        await importFile(f.path, { writer, stateDir, summary, claim: noClaim }, (opts.now ?? Date.now)());
+        await importFile(f.path, f.before, ctx, (opts.now ?? Date.now)());
         progress(f.size);
       }
     }
   } finally {
     writer.close();
+    journal.close();
   }
+  if (changed.length > 0) compactJournals(stateDir);
   return summary;
 }
 
