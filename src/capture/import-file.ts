@@ -7,7 +7,7 @@ import { DEFAULT_MAX_LINE_BYTES } from "../store/reader.js";
 import type { LogWriter } from "../store/writer.js";
 import { AGENT_IDS, type Adapter, type AgentId, addUsage, type Captured, type LineParser, type ParserSnapshot, type SessionFacts, type SourceFormat } from "./adapter.js";
 import { adapterFor, detectDocument, detectLine } from "./detect.js";
-import type { FileState, ImportJournal } from "./import-state.js";
+import { type FileState, readResume } from "./import-state.js";
 import { type BatchItem, capturedItem, Recorder, withFingerprint } from "./recorder.js";
 
 /**
@@ -54,8 +54,10 @@ export const noClaim: ClaimAttempt = async () => () => {};
 
 export interface ImportContext {
   writer: LogWriter;
-  /** Where this thread records the files it imported. */
-  journal: ImportJournal;
+  /** `.state/import/`, where saved parser states are read from. */
+  stateDir: string;
+  /** Remembers a file as imported: the journal (ImportJournal.record), written by one thread of the import. */
+  remember: (path: string, state: Omit<FileState, "resume">, resume: string | undefined) => void;
   summary: ImportSummary;
   claim: ClaimAttempt;
 }
@@ -129,7 +131,7 @@ export async function importFile(path: string, before: FileState | undefined, ct
     summary.skipped_files.push({ path, reason: "binary, not an agent log" });
     return;
   }
-  const resumed = before?.resumable ? resumable(before, ctx.journal.resumeOf(path) as Resume | undefined, st.size, head) : undefined;
+  const resumed = before?.resume ? resumable(before, readResume(ctx.stateDir, path, before) as Resume | undefined, st.size, head) : undefined;
   const read = readLinesFrom(path, resumed?.offset ?? 0);
   add(summary.skipped_lines, "torn last line", read.torn);
   add(summary.skipped_lines, "oversized line", read.oversized);
@@ -142,7 +144,7 @@ export async function importFile(path: string, before: FileState | undefined, ct
   const snapshot = now - st.mtimeMs < RESUME_WINDOW_MS ? source.snapshot : undefined;
   const resume: Resume | undefined = snapshot && { offset: read.consumed, snapshot, lastAt, skippedLines: source.facts.skipped_lines, unknownRecords: source.facts.unknown_records, attempt };
   const resumeText = resume && JSON.stringify(resume);
-  ctx.journal.record(path, { size: st.size, mtimeMs: st.mtimeMs, head: headHash(head), headBytes: head.length }, resumeText !== undefined && resumeText.length <= MAX_SNAPSHOT_CHARS ? resumeText : undefined);
+  ctx.remember(path, { size: st.size, mtimeMs: st.mtimeMs, head: headHash(head), headBytes: head.length }, resumeText !== undefined && resumeText.length <= MAX_SNAPSHOT_CHARS ? resumeText : undefined);
 }
 
 /** stdin's text: parsed and recorded like a file, with nothing to remember. */

@@ -20,8 +20,15 @@ export type FromWorker =
   | { type: "next" }
   | { type: "claim"; attemptId: string }
   | { type: "release"; attemptId: string }
-  | { type: "done"; path: string; summary: ImportSummary }
+  | { type: "done"; path: string; summary: ImportSummary; remember: Remembered[] }
   | { type: "failed"; message: string };
+
+/** A file's journal record, which the import's own thread writes. */
+export interface Remembered {
+  path: string;
+  state: Omit<FileState, "resume">;
+  resume: string | undefined;
+}
 
 /** Messages to a worker. */
 export type ToWorker = { type: "file"; path: string; before: FileState | undefined } | { type: "stop" } | { type: "granted"; attemptId: string };
@@ -30,7 +37,7 @@ export async function importInWorkers(
   files: readonly { path: string; size: number; before: FileState | undefined }[],
   jobs: number,
   setup: WorkerSetup,
-  onFile: (summary: ImportSummary, size: number) => void,
+  onFile: (done: { summary: ImportSummary; remember: Remembered[] }, size: number) => void,
 ): Promise<void> {
   const queue = [...files].sort((a, b) => b.size - a.size);
   const sizes = new Map(files.map((f) => [f.path, f.size]));
@@ -60,7 +67,7 @@ export async function importInWorkers(
             if (next) send(next, { type: "granted", attemptId: m.attemptId });
             else claims.delete(m.attemptId);
           } else if (m.type === "done") {
-            onFile(m.summary, sizes.get(m.path) ?? 0);
+            onFile(m, sizes.get(m.path) ?? 0);
           } else if (m.type === "failed") {
             reject(new Error(m.message));
           }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ensureDir, openAppend, writeAll, writeFileAtomic } from "../store/fs.js";
 
@@ -10,14 +10,14 @@ import { ensureDir, openAppend, writeAll, writeFileAtomic } from "../store/fs.js
  * - `files.jsonl`: each file's size, time and first-bytes hash (is it unchanged?), read whole
  *   at the start of an import;
  * - `resume.jsonl`: the parser's saved state of files that may still grow, `<key> <json>` per
- *   line, looked up only when a file grew.
+ *   line, read (at the offset files.jsonl names, and only when a file grew) by any thread.
  *
  * Journals, not a file per imported file: creating and renaming thousands of small files cost
- * more than importing the small files they describe. Both are a cache: a torn or lost line
- * means the file is read from its start again, and what it gave is recognised by record id.
- * Appends are whole lines in one write(2) on an O_APPEND descriptor, so threads and
- * processes importing at once do not interleave; compact() rewrites a journal that is mostly
- * superseded lines.
+ * more than importing the small files they describe. Both are a cache: a torn or lost line, or
+ * an offset whose line names another file, means the file is read from its start again, and
+ * what it gave is recognised by record id. One thread of an import appends (import threads hand
+ * their records to it), each line in one write(2) on an O_APPEND descriptor; compactJournals()
+ * rewrites journals that are mostly superseded lines.
  */
 
 export interface FileState {
@@ -26,8 +26,8 @@ export interface FileState {
   /** Hash of the first `headBytes` bytes (at most 4 KiB). */
   head: string;
   headBytes: number;
-  /** A line in resume.jsonl holds where it goes on from. */
-  resumable?: boolean;
+  /** Where in resume.jsonl its saved parser state is: the line's byte offset and length. */
+  resume?: [number, number];
 }
 
 interface FileLine extends FileState {
@@ -55,35 +55,40 @@ export function readFileStates(stateDir: string): Map<string, FileState> {
   return out;
 }
 
-/** One thread's appender; the resume index is read once, the first time it is needed. */
+/** The saved resume state (JSON value) the file's state points at, or undefined. */
+export function readResume(stateDir: string, path: string, state: FileState | undefined): unknown {
+  const at = state?.resume;
+  if (!at) return undefined;
+  const text = readSlice(join(stateDir, RESUME), at[0], at[1]);
+  const prefix = `${fileKey(path)} `;
+  if (text === undefined || !text.startsWith(prefix)) return undefined;
+  try {
+    return JSON.parse(text.slice(prefix.length));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The import's appender: the one thread that writes the journals. */
 export class ImportJournal {
   private filesFd: number | undefined;
   private resumeFd: number | undefined;
-  private resumeIndex: Map<string, string> | undefined;
 
   constructor(readonly stateDir: string) {}
 
-  /** The saved resume state of `path` (the JSON value), or undefined. */
-  resumeOf(path: string): unknown {
-    this.resumeIndex ??= readResumeIndex(join(this.stateDir, RESUME));
-    const text = this.resumeIndex.get(fileKey(path));
-    if (text === undefined) return undefined;
-    try {
-      return JSON.parse(text);
-    } catch {
-      return undefined;
-    }
-  }
-
   /** Records a file as imported; `resume` (JSON text) when it may be read on from where it stopped. */
-  record(path: string, state: Omit<FileState, "resumable">, resume: string | undefined): void {
+  record(path: string, state: Omit<FileState, "resume">, resume: string | undefined): void {
+    const line: FileLine = { path, ...state };
     if (resume !== undefined) {
       this.resumeFd ??= this.open(RESUME);
-      writeAll(this.resumeFd, Buffer.from(`${fileKey(path)} ${resume}\n`));
-      this.resumeIndex?.set(fileKey(path), resume);
+      const bytes = Buffer.from(`${fileKey(path)} ${resume}\n`);
+      // Where an O_APPEND write lands; another process appending at once makes it wrong, which
+      // readResume notices (the line there names another file).
+      const at = fstatSync(this.resumeFd).size;
+      writeAll(this.resumeFd, bytes);
+      line.resume = [at, bytes.length - 1];
     }
     this.filesFd ??= this.open(FILES);
-    const line: FileLine = { path, ...state, ...(resume !== undefined ? { resumable: true } : {}) };
     writeAll(this.filesFd, Buffer.from(`${JSON.stringify(line)}\n`));
   }
 
@@ -100,34 +105,61 @@ export class ImportJournal {
 }
 
 /**
- * Rewrites a journal holding more than twice the lines (or bytes) its latest entries need, so
- * it stays proportional to the files imported. Run when no import thread is writing.
+ * Rewrites the journals when they hold more than twice the lines (or bytes) their latest entries
+ * need, so they stay proportional to the files imported. Run when no import thread is writing.
+ * The resume file goes first: a files.jsonl left pointing into the new one finds other lines at
+ * its offsets, and those files are read from their start.
  */
 export function compactJournals(stateDir: string): void {
   const files = join(stateDir, FILES);
   const lines = readLines(files);
-  const latest = new Map<string, string>();
+  const latest = new Map<string, FileLine>();
   for (const l of lines) {
     try {
-      const p = (JSON.parse(l) as FileLine).path;
-      if (typeof p === "string") latest.set(p, l);
+      const f = JSON.parse(l) as FileLine;
+      if (typeof f.path === "string") latest.set(f.path, f);
     } catch {
       // dropped: a torn line
     }
   }
-  if (lines.length > 2 * latest.size + 1000) writeFileAtomic(files, [...latest.values()].map((l) => `${l}\n`).join(""));
-  const resume = join(stateDir, RESUME);
-  if (!existsSync(resume)) return;
-  const size = statSync(resume).size;
-  const index = readResumeIndex(resume);
-  const live = new Set<string>();
-  for (const l of latest.values()) {
-    const f = JSON.parse(l) as FileLine;
-    if (f.resumable) live.add(fileKey(f.path));
+  const resumePath = join(stateDir, RESUME);
+  const resumeBytes = existsSync(resumePath) ? statSync(resumePath).size : 0;
+  const liveBytes = [...latest.values()].reduce((n, f) => n + (f.resume?.[1] ?? 0) + 1, 0);
+  const bloatedResume = resumeBytes > 2 * liveBytes + 16 * 1024 * 1024;
+  if (!bloatedResume && lines.length <= 2 * latest.size + 1000) return;
+  if (bloatedResume) {
+    const kept: string[] = [];
+    let at = 0;
+    for (const f of latest.values()) {
+      const text = f.resume && readSlice(resumePath, f.resume[0], f.resume[1]);
+      if (!text?.startsWith(`${fileKey(f.path)} `)) {
+        delete f.resume;
+        continue;
+      }
+      kept.push(`${text}\n`);
+      f.resume = [at, Buffer.byteLength(text)];
+      at += Buffer.byteLength(text) + 1;
+    }
+    writeFileAtomic(resumePath, kept.join(""));
   }
-  const kept = [...index].filter(([k]) => live.has(k)).map(([k, v]) => `${k} ${v}\n`);
-  const keptBytes = kept.reduce((s, l) => s + Buffer.byteLength(l), 0);
-  if (size > 2 * keptBytes + 16 * 1024 * 1024) writeFileAtomic(resume, kept.join(""));
+  writeFileAtomic(files, [...latest.values()].map((f) => `${JSON.stringify(f)}\n`).join(""));
+}
+
+function readSlice(path: string, offset: number, length: number): string | undefined {
+  if (!(Number.isInteger(offset) && Number.isInteger(length) && offset >= 0 && length > 0 && length < 64 * 1024 * 1024)) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    const b = Buffer.allocUnsafe(length);
+    const n = readSync(fd, b, 0, length, offset);
+    return n === length ? b.toString("utf8") : undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function readLines(path: string): string[] {
@@ -138,14 +170,4 @@ function readLines(path: string): string[] {
     return [];
   }
   return text.split("\n").filter((l) => l !== "");
-}
-
-/** Key → the latest JSON text, without parsing the values (most are never needed). */
-function readResumeIndex(path: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const l of readLines(path)) {
-    const sp = l.indexOf(" ");
-    if (sp > 0) out.set(l.slice(0, sp), l.slice(sp + 1));
-  }
-  return out;
 }

@@ -1,8 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { LogWriter } from "../store/writer.js";
 import { type ClaimAttempt, emptySummary, importFile } from "./import-file.js";
-import { ImportJournal } from "./import-state.js";
-import type { FromWorker, ToWorker, WorkerSetup } from "./import-pool.js";
+import type { FromWorker, Remembered, ToWorker, WorkerSetup } from "./import-pool.js";
 
 /**
  * One import thread: asks for a file, imports it with its own writer, reports the file's
@@ -36,20 +35,19 @@ const claim: ClaimAttempt = async (attemptId) => {
 };
 
 const writer = new LogWriter({ logDir: setup.logDir, streamFile: setup.streamFile, enabled: setup.enabled });
-const journal = new ImportJournal(setup.stateDir);
 try {
   for (;;) {
     send({ type: "next" });
     const m = await receive();
     if (m.type !== "file") break;
     const summary = emptySummary();
-    await importFile(m.path, m.before, { writer, journal, summary, claim });
-    send({ type: "done", path: m.path, summary });
+    const remember: Remembered[] = [];
+    await importFile(m.path, m.before, { writer, stateDir: setup.stateDir, remember: (path, state, resume) => remember.push({ path, state, resume }), summary, claim });
+    send({ type: "done", path: m.path, summary, remember });
   }
 } catch (err) {
   send({ type: "failed", message: err instanceof Error ? err.message : String(err) });
 } finally {
   writer.close();
-  journal.close();
   port.close();
 }

@@ -66,7 +66,7 @@ export async function importPaths(opts: ImportOptions): Promise<ImportSummary> {
   const jobs = jobsFor(opts.jobs, changed);
   const writer = new LogWriter({ logDir, streamFile, enabled, now: opts.now });
   const journal = new ImportJournal(stateDir);
-  const ctx = { writer, journal, summary, claim: noClaim };
+  const ctx = { writer, stateDir, remember: journal.record.bind(journal), summary, claim: noClaim };
   try {
     if (stdinUsed && opts.stdin) {
       const text = await readStreamText(opts.stdin);
@@ -74,8 +74,9 @@ export async function importPaths(opts: ImportOptions): Promise<ImportSummary> {
     }
     if (jobs > 1) {
       writer.close();
-      await importInWorkers(changed, jobs, { logDir, streamFile, enabled, stateDir }, (fileSummary, size) => {
-        mergeSummary(summary, fileSummary);
+      await importInWorkers(changed, jobs, { logDir, streamFile, enabled, stateDir }, (done, size) => {
+        mergeSummary(summary, done.summary);
+        for (const r of done.remember) journal.record(r.path, r.state, r.resume);
         progress(size);
       });
     } else {
