@@ -12,7 +12,7 @@ import { addUsage } from "./adapter.js";
 import { adapterFor, detectLine } from "./detect.js";
 import { aheadBehind, gitChanges, gitState } from "./git.js";
 import { estimateCost } from "../schema/pricing.js";
-import { type AttemptInfo, capturedItem, Recorder } from "./recorder.js";
+import { type AttemptInfo, type BatchItem, capturedItem, Recorder } from "./recorder.js";
 import { follow } from "../store/follow.js";
 import { findSessionFile, readSessionFile } from "./session-files.js";
 import { TextParser } from "./text/index.js";
@@ -75,6 +75,9 @@ export interface RunResult {
   /** Why awl stopped the agent for an intervention, when it did. */
   stoppedFor?: string;
 }
+
+/** How often, at most, a session's events are written while its output streams in. */
+const WRITE_EVERY_MS = 50;
 
 /** The exit code of a command that could not be started (as a shell reports it). */
 export const EXIT_NOT_FOUND = 127;
@@ -141,30 +144,75 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   let adapter: Adapter | undefined = opts.format && opts.format !== "auto" ? adapterFor(opts.format) : undefined;
   let outParser: LineParser | undefined = adapter ? adapter.parser(adapter.id === "text" ? "stream" : "stream") : undefined;
   const errParser = new TextParser("stderr");
-  const record = (items: Captured[]) => {
-    if (items.length === 0) return;
-    const at = iso();
-    recorder.events(items.map((c) => capturedItem(c, at)));
-  };
-  const outLines = lineSplitter((line) => {
-    if (!outParser) {
-      if (line.trim() === "") return;
-      const found = detectLine(line);
-      adapter = found?.adapter ?? adapterFor("text");
-      outParser = found ? found.adapter.parser(found.format) : new TextParser("stdout");
-    }
-    pendingOut.push(...outParser.line(line, chunkAt));
-  });
-  const errLines = lineSplitter((line) => pendingErr.push(...errParser.line(line, chunkAt)));
+  // Events found and not yet written, in the order the output came in. Written at most every
+  // WRITE_EVERY_MS while output streams in (at once after a quiet spell): a program printing
+  // thousands of chunks a second costs a few writes, not one per chunk.
+  const queue: BatchItem[] = [];
   // The capture time of the chunk being read: one clock reading a chunk, not one a line.
   let chunkAt = iso();
-  const pendingOut: Captured[] = [];
-  const pendingErr: Captured[] = [];
-  const flushOut = () => {
-    if (outParser instanceof TextParser) pendingOut.push(...outParser.flush());
-    record(pendingOut.splice(0));
+  const enqueue = (items: readonly Captured[]) => {
+    for (const c of items) queue.push(capturedItem(c, chunkAt));
+  };
+  const found: Captured[] = [];
+  const outLines = lineSplitter((block) => {
+    let from = 0;
+    while (!outParser && from < block.length) {
+      const nl = block.indexOf("\n", from);
+      const line = block.slice(from, nl);
+      from = nl + 1;
+      if (line.trim() === "") continue;
+      const detected = detectLine(line);
+      adapter = detected?.adapter ?? adapterFor("text");
+      outParser = detected ? detected.adapter.parser(detected.format) : new TextParser("stdout");
+      enqueue(outParser.line(line, chunkAt));
+    }
+    if (!outParser || from >= block.length) return;
+    if (outParser instanceof TextParser) {
+      outParser.lines(from === 0 ? block : block.slice(from), chunkAt, found);
+      enqueue(found);
+      found.length = 0;
+      return;
+    }
+    for (let nl = block.indexOf("\n", from); nl !== -1; nl = block.indexOf("\n", from)) {
+      enqueue(outParser.line(block.slice(from, nl), chunkAt));
+      from = nl + 1;
+    }
+  });
+  const errLines = lineSplitter((block) => {
+    errParser.lines(block, chunkAt, found);
+    enqueue(found);
+    found.length = 0;
+  });
+  // Only the stream that spoke last holds unwritten text: the other's is cut into an event
+  // when the speaker changes, so the events keep the order of the output.
+  let speaking: "out" | "err" | undefined;
+  const takeText = () => {
+    if (speaking === "out" && outParser instanceof TextParser) enqueue(outParser.flush());
+    else if (speaking === "err") enqueue(errParser.flush());
+  };
+  const heard = (stream: "out" | "err") => {
+    chunkAt = iso();
+    if (speaking !== stream) takeText();
+    speaking = stream;
+  };
+  let writeTimer: NodeJS.Timeout | undefined;
+  let writeSoon: NodeJS.Immediate | undefined;
+  let lastWrite = Number.NEGATIVE_INFINITY;
+  const writeQueued = () => {
+    if (writeTimer) clearTimeout(writeTimer);
+    if (writeSoon) clearImmediate(writeSoon);
+    writeTimer = writeSoon = undefined;
+    lastWrite = performance.now();
+    takeText();
+    if (queue.length > 0) recorder.events(queue.splice(0));
     const sessionId = adapter && adapter.id !== "text" ? outParser?.facts().session_id : undefined;
     if (sessionId && !sessionFollower) sessionFollower = followSessionFile(adapter!, sessionId, env, recorder, iso, followAbort.signal);
+  };
+  const scheduleWrite = () => {
+    if (writeTimer || writeSoon) return;
+    const wait = lastWrite + WRITE_EVERY_MS - performance.now();
+    if (wait > 0) writeTimer = setTimeout(writeQueued, wait);
+    else writeSoon = setImmediate(writeQueued);
   };
   // The agent's own session file, followed live once the stream names the session: what only
   // the file knows (Gemini CLI's failed shell commands) is recorded while the agent still runs.
@@ -172,15 +220,14 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   const followAbort = new AbortController();
 
   pipeThrough(child.stdout!, stdoutSink, (chunk) => {
-    chunkAt = iso();
+    heard("out");
     outLines.push(chunk);
-    flushOut();
+    scheduleWrite();
   });
   pipeThrough(child.stderr!, stderrSink, (chunk) => {
-    chunkAt = iso();
+    heard("err");
     errLines.push(chunk);
-    pendingErr.push(...errParser.flush());
-    record(pendingErr.splice(0));
+    scheduleWrite();
   });
 
   // --- signals and timeout -------------------------------------------------------------------
@@ -203,6 +250,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   const timeout = opts.timeoutMs
     ? setTimeout(() => {
         stopReason = "timeout";
+        writeQueued();
         recorder.error(`awl: the agent ran past its timeout of ${opts.timeoutMs} ms and was stopped`, { error_source: "orchestrator" });
         stopGracefully();
       }, opts.timeoutMs)
@@ -227,6 +275,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
       stoppedFor = reason.for;
       if (reason.fail) {
         failedFor = reason.fail;
+        writeQueued();
         recorder.error(reason.fail, { error_source: "orchestrator" });
       }
     } else {
@@ -249,12 +298,13 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
 
   if (exit.spawnError) return finishSpawnError(exit.spawnError);
 
+  chunkAt = iso();
   outLines.end();
   errLines.end();
-  if (outParser) pendingOut.push(...outParser.end());
-  pendingErr.push(...errParser.end());
-  record(pendingOut.splice(0));
-  record(pendingErr.splice(0));
+  takeText();
+  if (outParser) enqueue(outParser.end());
+  enqueue(errParser.end());
+  writeQueued();
 
   followAbort.abort();
   await sessionFollower;
@@ -426,24 +476,31 @@ export function promptFromArgv(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** Splits a byte stream into lines, decoding UTF-8 across chunk boundaries (invalid bytes become U+FFFD). */
-function lineSplitter(onLine: (line: string) => void) {
+/**
+ * Splits a byte stream into blocks of whole lines (each ending in "\n"), decoding UTF-8 across
+ * chunk boundaries (invalid bytes become U+FFFD); `end()` hands over an unfinished last line
+ * as a whole one. A long line arriving in many chunks is gathered in pieces, not re-copied.
+ */
+function lineSplitter(onLines: (block: string) => void) {
   const decoder = new StringDecoder("utf8");
-  let carry = "";
+  let carry: string[] = [];
   return {
     push(chunk: Buffer) {
-      const text = carry + decoder.write(chunk);
-      let start = 0;
-      for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
-        onLine(text.slice(start, nl));
-        start = nl + 1;
+      const text = decoder.write(chunk);
+      const last = text.lastIndexOf("\n");
+      if (last === -1) {
+        if (text) carry.push(text);
+        return;
       }
-      carry = text.slice(start);
+      const head = last + 1 === text.length ? text : text.slice(0, last + 1);
+      const block = carry.length > 0 ? carry.join("") + head : head;
+      carry = last + 1 === text.length ? [] : [text.slice(last + 1)];
+      onLines(block);
     },
     end() {
-      const rest = carry + decoder.end();
-      carry = "";
-      if (rest) onLine(rest);
+      const rest = carry.join("") + decoder.end();
+      carry = [];
+      if (rest) onLines(`${rest}\n`);
     },
   };
 }
