@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import type { Writable } from "node:stream";
@@ -10,7 +9,8 @@ import { LogWriter } from "../store/writer.js";
 import type { Adapter, AgentId, Captured, LineParser, SessionFacts } from "./adapter.js";
 import { addUsage } from "./adapter.js";
 import { adapterFor, detectLine } from "./detect.js";
-import { aheadBehind, gitChanges, gitState } from "./git.js";
+import { type AgentExit, type StartedRun, signalAgent, startRun } from "./agent-process.js";
+import { gitChanges } from "./git.js";
 import { estimateCost } from "../schema/pricing.js";
 import { type AttemptInfo, type BatchItem, capturedItem, Recorder } from "./recorder.js";
 import { follow } from "../store/follow.js";
@@ -55,6 +55,11 @@ export interface RunOptions {
   onEvents?: (events: readonly AwlEvent[]) => void;
   /** Called once session_start is written, with the session's recorder (to add events such as followup_sent). */
   onStart?: (recorder: Recorder) => void;
+  /**
+   * The agent already started, with the repository's state read before it (startRun: `awl run`
+   * starts the agent before it loads this module); else runAgent starts it.
+   */
+  started?: StartedRun;
   now?: () => number;
 }
 
@@ -77,7 +82,7 @@ export interface RunResult {
 }
 
 /** How often, at most, a session's events are written while its output streams in. */
-const WRITE_EVERY_MS = 50;
+const WRITE_EVERY_MS = Number(process.env.AWL_WEM ?? 50);
 
 /** The exit code of a command that could not be started (as a shell reports it). */
 export const EXIT_NOT_FOUND = 127;
@@ -92,52 +97,55 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   const cwd = opts.cwd ?? process.cwd();
   const env = opts.env ?? process.env;
   const iso = () => new Date(now()).toISOString();
-  const [cmd, ...args] = opts.argv;
+  const cmd = opts.argv[0];
   if (!cmd) throw new Error("no command to run");
-
-  const git = gitState(cwd);
-  const info: AttemptInfo = { ...opts.attempt };
-  info.branch ??= git?.branch;
-  if (git && info.baseBranch) {
-    const ab = aheadBehind(cwd, info.baseBranch);
-    if (ab) Object.assign(info, { commitsAhead: ab.ahead, commitsBehind: ab.behind });
-  }
-  const writer = new LogWriter({ logDir: opts.config.logDir, streamFile: opts.config.streamFile, enabled: opts.config.enabled, now });
-  const recorder = new Recorder({ ...info, writer, source: "run", now, ...(opts.onEvents ? { onWritten: opts.onEvents } : {}) });
-  const started = now();
-  let stoppedFor: string | undefined; // declared before any path reaches finish()
-  recorder.start({
-    prompt: opts.prompt ?? promptFromArgv(opts.argv),
-    prompt_type: opts.promptType ?? "initial",
-    ...(opts.followupReason ? { followup_reason: opts.followupReason } : {}),
-    ...(opts.retryOf ? { retry_of: opts.retryOf } : {}),
-    command: opts.argv,
-    cwd,
-    ...(git?.head ? { git_head: git.head } : {}),
-  });
-
-  opts.onStart?.(recorder);
   const stdoutSink = opts.stdout ?? process.stdout;
   const stderrSink = opts.stderr ?? process.stderr;
-  const interactive = process.stdin.isTTY === true && opts.stdout === undefined;
-
-  let child: ChildProcess;
-  try {
-    child = spawn(cmd, args, {
+  const { agent, git } =
+    opts.started ??
+    (await startRun({
+      argv: opts.argv,
       cwd,
       env,
-      stdio: [opts.input !== undefined ? "pipe" : interactive ? "inherit" : "ignore", "pipe", "pipe"],
-      // Its own process group, so a timeout or an intervention stops the agent's children too.
-      // Not on a terminal: there the agent must stay in the foreground group to read the keyboard.
-      detached: !interactive,
-    });
-  } catch (err) {
-    return finishSpawnError(err as NodeJS.ErrnoException);
-  }
+      input: opts.input,
+      stdout: stdoutSink,
+      stderr: stderrSink,
+      interactive: process.stdin.isTTY === true && opts.stdout === undefined,
+      baseBranch: opts.attempt.baseBranch,
+      config: opts.config,
+      now,
+    }));
 
-  if (opts.input !== undefined && child.stdin) {
-    child.stdin.on("error", () => undefined); // an agent that never reads stdin closes it early
-    child.stdin.end(opts.input);
+  const info: AttemptInfo = { ...opts.attempt };
+  info.branch ??= git?.branch;
+  if (git && info.baseBranch && git.ahead !== undefined) Object.assign(info, { commitsAhead: git.ahead, commitsBehind: git.behind });
+  const started = agent.startedAt;
+  let stoppedFor: string | undefined; // declared before any path reaches finish()
+  let recorder: Recorder;
+  let history: Promise<number>;
+  try {
+    const writer = new LogWriter({ logDir: opts.config.logDir, streamFile: opts.config.streamFile, enabled: opts.config.enabled, now });
+    recorder = new Recorder({ ...info, writer, source: "run", now, ...(opts.onEvents ? { onWritten: opts.onEvents } : {}) });
+    // Read while the agent runs: the attempts of this task that were recorded before this one.
+    history = earlierAttempts(opts.config, info);
+    history.catch(() => undefined); // awaited (and its error thrown) at the end
+    recorder.start(
+      {
+        prompt: opts.prompt ?? promptFromArgv(opts.argv),
+        prompt_type: opts.promptType ?? "initial",
+        ...(opts.followupReason ? { followup_reason: opts.followupReason } : {}),
+        ...(opts.retryOf ? { retry_of: opts.retryOf } : {}),
+        command: opts.argv,
+        cwd,
+        ...(git?.head ? { git_head: git.head } : {}),
+      },
+      { timestamp: new Date(started).toISOString() },
+    );
+    opts.onStart?.(recorder);
+  } catch (err) {
+    // The agent is running and awl cannot record it: stop it rather than leave it unwatched.
+    signalAgent(agent, "SIGTERM");
+    throw err;
   }
 
   // --- parsing -----------------------------------------------------------------------------
@@ -190,8 +198,8 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
     if (speaking === "out" && outParser instanceof TextParser) enqueue(outParser.flush());
     else if (speaking === "err") enqueue(errParser.flush());
   };
-  const heard = (stream: "out" | "err") => {
-    chunkAt = iso();
+  const heard = (stream: "out" | "err", at: number) => {
+    chunkAt = new Date(at).toISOString();
     if (speaking !== stream) takeText();
     speaking = stream;
   };
@@ -219,46 +227,41 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   let sessionFollower: Promise<void> | undefined;
   const followAbort = new AbortController();
 
-  pipeThrough(child.stdout!, stdoutSink, (chunk) => {
-    heard("out");
-    outLines.push(chunk);
-    scheduleWrite();
-  });
-  pipeThrough(child.stderr!, stderrSink, (chunk) => {
-    heard("err");
-    errLines.push(chunk);
-    scheduleWrite();
-  });
+  agent.consume(
+    (chunk, at) => {
+      heard("out", at);
+      outLines.push(chunk);
+      scheduleWrite();
+    },
+    (chunk, at) => {
+      heard("err", at);
+      errLines.push(chunk);
+      scheduleWrite();
+    },
+  );
 
   // --- signals and timeout -------------------------------------------------------------------
   let stopReason: "timeout" | "interrupted" | undefined;
-  const stop = (signal: NodeJS.Signals) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      if (!interactive && child.pid) process.kill(-child.pid, signal);
-      else child.kill(signal);
-    } catch {
-      // already gone
-    }
-  };
+  const stop = (signal: NodeJS.Signals) => signalAgent(agent, signal);
   let killTimer: NodeJS.Timeout | undefined;
   const stopGracefully = () => {
     stop("SIGTERM");
     killTimer ??= setTimeout(() => stop("SIGKILL"), opts.killGraceMs ?? 5000);
     killTimer.unref();
   };
+  // Counted from the agent's start (which may be a moment before this module was loaded).
   const timeout = opts.timeoutMs
     ? setTimeout(() => {
         stopReason = "timeout";
         writeQueued();
         recorder.error(`awl: the agent ran past its timeout of ${opts.timeoutMs} ms and was stopped`, { error_source: "orchestrator" });
         stopGracefully();
-      }, opts.timeoutMs)
+      }, Math.max(0, opts.timeoutMs - (performance.now() - agent.startedMono)))
     : undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     stopReason ??= "interrupted";
     // On a terminal the agent shares awl's process group and got Ctrl-C itself.
-    if (!(interactive && signal === "SIGINT")) stop(signal);
+    if (agent.detached || signal !== "SIGINT") stop(signal);
     killTimer ??= setTimeout(() => stop("SIGKILL"), opts.killGraceMs ?? 5000);
     killTimer.unref();
   };
@@ -287,10 +290,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   if (opts.stop?.aborted) onStop();
   else opts.stop?.addEventListener("abort", onStop, { once: true });
 
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: NodeJS.ErrnoException }>((resolve) => {
-    child.once("error", (err) => resolve({ code: null, signal: null, spawnError: err as NodeJS.ErrnoException }));
-    child.once("close", (code, signal) => resolve({ code, signal }));
-  });
+  const exit: AgentExit = await agent.exit;
   if (timeout) clearTimeout(timeout);
   if (killTimer) clearTimeout(killTimer);
   opts.signal?.removeEventListener("abort", onAbort);
@@ -334,8 +334,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
       cost = estimateCost(model, usage);
       estimated = cost !== undefined;
     }
-    const changes = git ? gitChanges(cwd, git.head) : undefined;
-    const history = await earlierAttempts(opts.config, info);
+    const [changes, retries] = await Promise.all([git ? gitChanges(git.root, git.head) : undefined, history]);
     const success = status === "success";
     const record = recorder.end(
       {
@@ -352,8 +351,8 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
         ...(model && model !== info.model ? { model } : {}),
         metrics: {
           ...changes,
-          retry_count: history,
-          first_shot_success: success && history === 0,
+          retry_count: retries,
+          first_shot_success: success && retries === 0,
         },
       },
     );
@@ -503,17 +502,6 @@ function lineSplitter(onLines: (block: string) => void) {
       if (rest) onLines(`${rest}\n`);
     },
   };
-}
-
-/** Copies a child's output to `sink` unchanged (pausing while the sink is full) and hands each chunk on. */
-function pipeThrough(source: NodeJS.ReadableStream, sink: Writable, onChunk: (chunk: Buffer) => void): void {
-  source.on("data", (chunk: Buffer) => {
-    if (!sink.write(chunk)) {
-      source.pause();
-      sink.once("drain", () => source.resume());
-    }
-    onChunk(chunk);
-  });
 }
 
 /** A shell reports a process killed by signal N as exit code 128 + N. */
