@@ -82,7 +82,7 @@ export interface RunResult {
 }
 
 /** How often, at most, a session's events are written while its output streams in. */
-const WRITE_EVERY_MS = Number(process.env.AWL_WEM ?? 50);
+const WRITE_EVERY_MS = 50;
 
 /** The exit code of a command that could not be started (as a shell reports it). */
 export const EXIT_NOT_FOUND = 127;
