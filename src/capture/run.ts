@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import type { Writable } from "node:stream";
@@ -10,9 +9,10 @@ import { LogWriter } from "../store/writer.js";
 import type { Adapter, AgentId, Captured, LineParser, SessionFacts } from "./adapter.js";
 import { addUsage } from "./adapter.js";
 import { adapterFor, detectLine } from "./detect.js";
-import { aheadBehind, gitChanges, gitState } from "./git.js";
+import { type AgentExit, type StartedRun, signalAgent, startRun } from "./agent-process.js";
+import { gitChanges } from "./git.js";
 import { estimateCost } from "../schema/pricing.js";
-import { type AttemptInfo, capturedItem, Recorder } from "./recorder.js";
+import { type AttemptInfo, type BatchItem, capturedItem, Recorder } from "./recorder.js";
 import { follow } from "../store/follow.js";
 import { findSessionFile, readSessionFile } from "./session-files.js";
 import { TextParser } from "./text/index.js";
@@ -55,6 +55,11 @@ export interface RunOptions {
   onEvents?: (events: readonly AwlEvent[]) => void;
   /** Called once session_start is written, with the session's recorder (to add events such as followup_sent). */
   onStart?: (recorder: Recorder) => void;
+  /**
+   * The agent already started, with the repository's state read before it (startRun: `awl run`
+   * starts the agent before it loads this module); else runAgent starts it.
+   */
+  started?: StartedRun;
   now?: () => number;
 }
 
@@ -76,6 +81,9 @@ export interface RunResult {
   stoppedFor?: string;
 }
 
+/** How often, at most, a session's events are written while its output streams in. */
+const WRITE_EVERY_MS = 50;
+
 /** The exit code of a command that could not be started (as a shell reports it). */
 export const EXIT_NOT_FOUND = 127;
 
@@ -89,128 +97,171 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   const cwd = opts.cwd ?? process.cwd();
   const env = opts.env ?? process.env;
   const iso = () => new Date(now()).toISOString();
-  const [cmd, ...args] = opts.argv;
+  const cmd = opts.argv[0];
   if (!cmd) throw new Error("no command to run");
-
-  const git = gitState(cwd);
-  const info: AttemptInfo = { ...opts.attempt };
-  info.branch ??= git?.branch;
-  if (git && info.baseBranch) {
-    const ab = aheadBehind(cwd, info.baseBranch);
-    if (ab) Object.assign(info, { commitsAhead: ab.ahead, commitsBehind: ab.behind });
-  }
-  const writer = new LogWriter({ logDir: opts.config.logDir, streamFile: opts.config.streamFile, enabled: opts.config.enabled, now });
-  const recorder = new Recorder({ ...info, writer, source: "run", now, ...(opts.onEvents ? { onWritten: opts.onEvents } : {}) });
-  const started = now();
-  let stoppedFor: string | undefined; // declared before any path reaches finish()
-  recorder.start({
-    prompt: opts.prompt ?? promptFromArgv(opts.argv),
-    prompt_type: opts.promptType ?? "initial",
-    ...(opts.followupReason ? { followup_reason: opts.followupReason } : {}),
-    ...(opts.retryOf ? { retry_of: opts.retryOf } : {}),
-    command: opts.argv,
-    cwd,
-    ...(git?.head ? { git_head: git.head } : {}),
-  });
-
-  opts.onStart?.(recorder);
   const stdoutSink = opts.stdout ?? process.stdout;
   const stderrSink = opts.stderr ?? process.stderr;
-  const interactive = process.stdin.isTTY === true && opts.stdout === undefined;
-
-  let child: ChildProcess;
-  try {
-    child = spawn(cmd, args, {
+  const { agent, git } =
+    opts.started ??
+    (await startRun({
+      argv: opts.argv,
       cwd,
       env,
-      stdio: [opts.input !== undefined ? "pipe" : interactive ? "inherit" : "ignore", "pipe", "pipe"],
-      // Its own process group, so a timeout or an intervention stops the agent's children too.
-      // Not on a terminal: there the agent must stay in the foreground group to read the keyboard.
-      detached: !interactive,
-    });
-  } catch (err) {
-    return finishSpawnError(err as NodeJS.ErrnoException);
-  }
+      input: opts.input,
+      stdout: stdoutSink,
+      stderr: stderrSink,
+      interactive: process.stdin.isTTY === true && opts.stdout === undefined,
+      baseBranch: opts.attempt.baseBranch,
+      config: opts.config,
+      now,
+    }));
 
-  if (opts.input !== undefined && child.stdin) {
-    child.stdin.on("error", () => undefined); // an agent that never reads stdin closes it early
-    child.stdin.end(opts.input);
+  const info: AttemptInfo = { ...opts.attempt };
+  info.branch ??= git?.branch;
+  if (git && info.baseBranch && git.ahead !== undefined) Object.assign(info, { commitsAhead: git.ahead, commitsBehind: git.behind });
+  const started = agent.startedAt;
+  let stoppedFor: string | undefined; // declared before any path reaches finish()
+  let recorder: Recorder;
+  let history: Promise<number>;
+  try {
+    const writer = new LogWriter({ logDir: opts.config.logDir, streamFile: opts.config.streamFile, enabled: opts.config.enabled, now });
+    recorder = new Recorder({ ...info, writer, source: "run", now, ...(opts.onEvents ? { onWritten: opts.onEvents } : {}) });
+    // Read while the agent runs: the attempts of this task that were recorded before this one.
+    history = earlierAttempts(opts.config, info);
+    history.catch(() => undefined); // awaited (and its error thrown) at the end
+    recorder.start(
+      {
+        prompt: opts.prompt ?? promptFromArgv(opts.argv),
+        prompt_type: opts.promptType ?? "initial",
+        ...(opts.followupReason ? { followup_reason: opts.followupReason } : {}),
+        ...(opts.retryOf ? { retry_of: opts.retryOf } : {}),
+        command: opts.argv,
+        cwd,
+        ...(git?.head ? { git_head: git.head } : {}),
+      },
+      { timestamp: new Date(started).toISOString() },
+    );
+    opts.onStart?.(recorder);
+  } catch (err) {
+    // The agent is running and awl cannot record it: stop it rather than leave it unwatched.
+    signalAgent(agent, "SIGTERM");
+    throw err;
   }
 
   // --- parsing -----------------------------------------------------------------------------
   let adapter: Adapter | undefined = opts.format && opts.format !== "auto" ? adapterFor(opts.format) : undefined;
   let outParser: LineParser | undefined = adapter ? adapter.parser(adapter.id === "text" ? "stream" : "stream") : undefined;
   const errParser = new TextParser("stderr");
-  const record = (items: Captured[]) => {
-    if (items.length === 0) return;
-    const at = iso();
-    recorder.events(items.map((c) => capturedItem(c, at)));
-  };
-  const outLines = lineSplitter((line) => {
-    if (!outParser) {
-      if (line.trim() === "") return;
-      const found = detectLine(line);
-      adapter = found?.adapter ?? adapterFor("text");
-      outParser = found ? found.adapter.parser(found.format) : new TextParser("stdout");
-    }
-    pendingOut.push(...outParser.line(line, chunkAt));
-  });
-  const errLines = lineSplitter((line) => pendingErr.push(...errParser.line(line, chunkAt)));
+  // Events found and not yet written, in the order the output came in. Written at most every
+  // WRITE_EVERY_MS while output streams in (at once after a quiet spell): a program printing
+  // thousands of chunks a second costs a few writes, not one per chunk.
+  const queue: BatchItem[] = [];
   // The capture time of the chunk being read: one clock reading a chunk, not one a line.
   let chunkAt = iso();
-  const pendingOut: Captured[] = [];
-  const pendingErr: Captured[] = [];
-  const flushOut = () => {
-    if (outParser instanceof TextParser) pendingOut.push(...outParser.flush());
-    record(pendingOut.splice(0));
+  const enqueue = (items: readonly Captured[]) => {
+    for (const c of items) queue.push(capturedItem(c, chunkAt));
+  };
+  const found: Captured[] = [];
+  const outLines = lineSplitter((block) => {
+    let from = 0;
+    while (!outParser && from < block.length) {
+      const nl = block.indexOf("\n", from);
+      const line = block.slice(from, nl);
+      from = nl + 1;
+      if (line.trim() === "") continue;
+      const detected = detectLine(line);
+      adapter = detected?.adapter ?? adapterFor("text");
+      outParser = detected ? detected.adapter.parser(detected.format) : new TextParser("stdout");
+      enqueue(outParser.line(line, chunkAt));
+    }
+    if (!outParser || from >= block.length) return;
+    if (outParser instanceof TextParser) {
+      outParser.lines(from === 0 ? block : block.slice(from), chunkAt, found);
+      enqueue(found);
+      found.length = 0;
+      return;
+    }
+    for (let nl = block.indexOf("\n", from); nl !== -1; nl = block.indexOf("\n", from)) {
+      enqueue(outParser.line(block.slice(from, nl), chunkAt));
+      from = nl + 1;
+    }
+  });
+  const errLines = lineSplitter((block) => {
+    errParser.lines(block, chunkAt, found);
+    enqueue(found);
+    found.length = 0;
+  });
+  // Only the stream that spoke last holds unwritten text: the other's is cut into an event
+  // when the speaker changes, so the events keep the order of the output.
+  let speaking: "out" | "err" | undefined;
+  const takeText = () => {
+    if (speaking === "out" && outParser instanceof TextParser) enqueue(outParser.flush());
+    else if (speaking === "err") enqueue(errParser.flush());
+  };
+  const heard = (stream: "out" | "err", at: number) => {
+    chunkAt = new Date(at).toISOString();
+    if (speaking !== stream) takeText();
+    speaking = stream;
+  };
+  let writeTimer: NodeJS.Timeout | undefined;
+  let writeSoon: NodeJS.Immediate | undefined;
+  let lastWrite = Number.NEGATIVE_INFINITY;
+  const writeQueued = () => {
+    if (writeTimer) clearTimeout(writeTimer);
+    if (writeSoon) clearImmediate(writeSoon);
+    writeTimer = writeSoon = undefined;
+    lastWrite = performance.now();
+    takeText();
+    if (queue.length > 0) recorder.events(queue.splice(0));
     const sessionId = adapter && adapter.id !== "text" ? outParser?.facts().session_id : undefined;
     if (sessionId && !sessionFollower) sessionFollower = followSessionFile(adapter!, sessionId, env, recorder, iso, followAbort.signal);
+  };
+  const scheduleWrite = () => {
+    if (writeTimer || writeSoon) return;
+    const wait = lastWrite + WRITE_EVERY_MS - performance.now();
+    if (wait > 0) writeTimer = setTimeout(writeQueued, wait);
+    else writeSoon = setImmediate(writeQueued);
   };
   // The agent's own session file, followed live once the stream names the session: what only
   // the file knows (Gemini CLI's failed shell commands) is recorded while the agent still runs.
   let sessionFollower: Promise<void> | undefined;
   const followAbort = new AbortController();
 
-  pipeThrough(child.stdout!, stdoutSink, (chunk) => {
-    chunkAt = iso();
-    outLines.push(chunk);
-    flushOut();
-  });
-  pipeThrough(child.stderr!, stderrSink, (chunk) => {
-    chunkAt = iso();
-    errLines.push(chunk);
-    pendingErr.push(...errParser.flush());
-    record(pendingErr.splice(0));
-  });
+  agent.consume(
+    (chunk, at) => {
+      heard("out", at);
+      outLines.push(chunk);
+      scheduleWrite();
+    },
+    (chunk, at) => {
+      heard("err", at);
+      errLines.push(chunk);
+      scheduleWrite();
+    },
+  );
 
   // --- signals and timeout -------------------------------------------------------------------
   let stopReason: "timeout" | "interrupted" | undefined;
-  const stop = (signal: NodeJS.Signals) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      if (!interactive && child.pid) process.kill(-child.pid, signal);
-      else child.kill(signal);
-    } catch {
-      // already gone
-    }
-  };
+  const stop = (signal: NodeJS.Signals) => signalAgent(agent, signal);
   let killTimer: NodeJS.Timeout | undefined;
   const stopGracefully = () => {
     stop("SIGTERM");
     killTimer ??= setTimeout(() => stop("SIGKILL"), opts.killGraceMs ?? 5000);
     killTimer.unref();
   };
+  // Counted from the agent's start (which may be a moment before this module was loaded).
   const timeout = opts.timeoutMs
     ? setTimeout(() => {
         stopReason = "timeout";
+        writeQueued();
         recorder.error(`awl: the agent ran past its timeout of ${opts.timeoutMs} ms and was stopped`, { error_source: "orchestrator" });
         stopGracefully();
-      }, opts.timeoutMs)
+      }, Math.max(0, opts.timeoutMs - (performance.now() - agent.startedMono)))
     : undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     stopReason ??= "interrupted";
     // On a terminal the agent shares awl's process group and got Ctrl-C itself.
-    if (!(interactive && signal === "SIGINT")) stop(signal);
+    if (agent.detached || signal !== "SIGINT") stop(signal);
     killTimer ??= setTimeout(() => stop("SIGKILL"), opts.killGraceMs ?? 5000);
     killTimer.unref();
   };
@@ -227,6 +278,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
       stoppedFor = reason.for;
       if (reason.fail) {
         failedFor = reason.fail;
+        writeQueued();
         recorder.error(reason.fail, { error_source: "orchestrator" });
       }
     } else {
@@ -238,10 +290,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
   if (opts.stop?.aborted) onStop();
   else opts.stop?.addEventListener("abort", onStop, { once: true });
 
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: NodeJS.ErrnoException }>((resolve) => {
-    child.once("error", (err) => resolve({ code: null, signal: null, spawnError: err as NodeJS.ErrnoException }));
-    child.once("close", (code, signal) => resolve({ code, signal }));
-  });
+  const exit: AgentExit = await agent.exit;
   if (timeout) clearTimeout(timeout);
   if (killTimer) clearTimeout(killTimer);
   opts.signal?.removeEventListener("abort", onAbort);
@@ -249,12 +298,13 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
 
   if (exit.spawnError) return finishSpawnError(exit.spawnError);
 
+  chunkAt = iso();
   outLines.end();
   errLines.end();
-  if (outParser) pendingOut.push(...outParser.end());
-  pendingErr.push(...errParser.end());
-  record(pendingOut.splice(0));
-  record(pendingErr.splice(0));
+  takeText();
+  if (outParser) enqueue(outParser.end());
+  enqueue(errParser.end());
+  writeQueued();
 
   followAbort.abort();
   await sessionFollower;
@@ -284,8 +334,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
       cost = estimateCost(model, usage);
       estimated = cost !== undefined;
     }
-    const changes = git ? gitChanges(cwd, git.head) : undefined;
-    const history = await earlierAttempts(opts.config, info);
+    const [changes, retries] = await Promise.all([git ? gitChanges(git.root, git.head) : undefined, history]);
     const success = status === "success";
     const record = recorder.end(
       {
@@ -302,8 +351,8 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
         ...(model && model !== info.model ? { model } : {}),
         metrics: {
           ...changes,
-          retry_count: history,
-          first_shot_success: success && history === 0,
+          retry_count: retries,
+          first_shot_success: success && retries === 0,
         },
       },
     );
@@ -426,37 +475,33 @@ export function promptFromArgv(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** Splits a byte stream into lines, decoding UTF-8 across chunk boundaries (invalid bytes become U+FFFD). */
-function lineSplitter(onLine: (line: string) => void) {
+/**
+ * Splits a byte stream into blocks of whole lines (each ending in "\n"), decoding UTF-8 across
+ * chunk boundaries (invalid bytes become U+FFFD); `end()` hands over an unfinished last line
+ * as a whole one. A long line arriving in many chunks is gathered in pieces, not re-copied.
+ */
+function lineSplitter(onLines: (block: string) => void) {
   const decoder = new StringDecoder("utf8");
-  let carry = "";
+  let carry: string[] = [];
   return {
     push(chunk: Buffer) {
-      const text = carry + decoder.write(chunk);
-      let start = 0;
-      for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
-        onLine(text.slice(start, nl));
-        start = nl + 1;
+      const text = decoder.write(chunk);
+      const last = text.lastIndexOf("\n");
+      if (last === -1) {
+        if (text) carry.push(text);
+        return;
       }
-      carry = text.slice(start);
+      const head = last + 1 === text.length ? text : text.slice(0, last + 1);
+      const block = carry.length > 0 ? carry.join("") + head : head;
+      carry = last + 1 === text.length ? [] : [text.slice(last + 1)];
+      onLines(block);
     },
     end() {
-      const rest = carry + decoder.end();
-      carry = "";
-      if (rest) onLine(rest);
+      const rest = carry.join("") + decoder.end();
+      carry = [];
+      if (rest) onLines(`${rest}\n`);
     },
   };
-}
-
-/** Copies a child's output to `sink` unchanged (pausing while the sink is full) and hands each chunk on. */
-function pipeThrough(source: NodeJS.ReadableStream, sink: Writable, onChunk: (chunk: Buffer) => void): void {
-  source.on("data", (chunk: Buffer) => {
-    if (!sink.write(chunk)) {
-      source.pause();
-      sink.once("drain", () => source.resume());
-    }
-    onChunk(chunk);
-  });
 }
 
 /** A shell reports a process killed by signal N as exit code 128 + N. */

@@ -1,31 +1,45 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "@commander-js/extra-typings";
-import { ConfigError } from "../config/index.js";
-import { ValidationError } from "../schema/index.js";
-import { analyzeCommand } from "./commands/analyze.js";
-import { alertsCommand } from "./commands/alerts.js";
-import { demoCommand } from "./commands/demo.js";
-import { emitCommand } from "./commands/emit.js";
-import { importCommand } from "./commands/import.js";
-import { monitorCommand } from "./commands/monitor.js";
-import { outcomeCommand } from "./commands/outcome.js";
-import { rotateCommand } from "./commands/rotate.js";
-import { reportCommand } from "./commands/report.js";
-import { runCommand } from "./commands/run.js";
-import { serveCommand } from "./commands/serve.js";
-import { sessionsCommand } from "./commands/sessions.js";
-import { sqlCommand } from "./commands/sql.js";
-import { tailCommand } from "./commands/tail.js";
-import { watchCommand } from "./commands/watch.js";
+import { ConfigError } from "../config/env.js";
+import { ValidationError } from "../schema/issues.js";
 import { defaultIo, type Io } from "./context.js";
 import { EXIT, UsageError } from "./errors.js";
+
+type SetExitCode = (code: number) => void;
+type AnyCommand = Parameters<Command["addCommand"]>[0];
+
+/**
+ * Every command, in the order of the data's path (the order `awl --help` lists them), each
+ * loaded only when needed: `awl run` starts the agent sooner for not loading the other fourteen.
+ */
+const COMMANDS: [name: string, load: (io: Io, setExitCode: SetExitCode) => Promise<AnyCommand>][] = [
+  ["demo", async (io) => (await import("./commands/demo.js")).demoCommand(io)],
+  ["run", async (io, set) => (await import("./commands/run.js")).runCommand(io, set)],
+  ["import", async (io) => (await import("./commands/import.js")).importCommand(io)],
+  ["emit", async (io) => (await import("./commands/emit.js")).emitCommand(io)],
+  ["outcome", async (io) => (await import("./commands/outcome.js")).outcomeCommand(io)],
+  ["sessions", async (io) => (await import("./commands/sessions.js")).sessionsCommand(io)],
+  ["tail", async (io) => (await import("./commands/tail.js")).tailCommand(io)],
+  ["watch", async (io) => (await import("./commands/watch.js")).watchCommand(io)],
+  ["alerts", async (io) => (await import("./commands/alerts.js")).alertsCommand(io)],
+  ["monitor", async (io, set) => (await import("./commands/monitor.js")).monitorCommand(io, set)],
+  ["rotate", async (io) => (await import("./commands/rotate.js")).rotateCommand(io)],
+  ["analyze", async (io) => (await import("./commands/analyze.js")).analyzeCommand(io)],
+  ["sql", async (io) => (await import("./commands/sql.js")).sqlCommand(io)],
+  ["report", async (io, set) => (await import("./commands/report.js")).reportCommand(io, set)],
+  ["serve", async (io) => (await import("./commands/serve.js")).serveCommand(io)],
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
   return pkg.version;
 }
 
-export function buildProgram(io: Io, setExitCode: (code: number) => void = () => undefined) {
+/**
+ * The `awl` program. With `only` naming a command, the program holds that command alone
+ * (what it runs when the first argument is a command's name); else all of them (help, errors).
+ */
+export async function buildProgram(io: Io, setExitCode: SetExitCode = () => undefined, only?: string) {
   const program = new Command("awl")
     .description("awl, the agent work log: record what AI coding agents do, watch them live, learn from the history")
     .version(version(), "-V, --version")
@@ -37,26 +51,10 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void = () =>
     })
     .enablePositionalOptions()
     .exitOverride();
-  // In the order of the data's path, which is the order `awl --help` lists them.
-  const commands = [
-    demoCommand(io),
-    runCommand(io, setExitCode),
-    importCommand(io),
-    emitCommand(io),
-    outcomeCommand(io),
-    sessionsCommand(io),
-    tailCommand(io),
-    watchCommand(io),
-    alertsCommand(io),
-    monitorCommand(io, setExitCode),
-    rotateCommand(io),
-    analyzeCommand(io),
-    sqlCommand(io),
-    reportCommand(io, setExitCode),
-    serveCommand(io),
-  ];
+  const wanted = COMMANDS.filter(([name]) => only === undefined || name === only);
+  const commands = await Promise.all((wanted.length > 0 ? wanted : COMMANDS).map(([, load]) => load(io, setExitCode)));
   for (const cmd of commands) {
-    program.addCommand(configureTree(cmd, io));
+    program.addCommand(configureTree(cmd as Parameters<typeof configureTree>[0], io) as AnyCommand);
   }
   return program;
 }
@@ -84,9 +82,13 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   const signal = io.signal ? AbortSignal.any([io.signal, controller.signal]) : controller.signal;
   try {
     let exitCode: number = EXIT.ok;
-    const program = buildProgram({ ...io, signal }, (code) => {
-      exitCode = code;
-    });
+    const program = await buildProgram(
+      { ...io, signal },
+      (code) => {
+        exitCode = code;
+      },
+      argv[0],
+    );
     if (argv.length === 0) {
       io.stdout.write(program.helpInformation());
       return EXIT.ok;

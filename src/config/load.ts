@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parseEnv } from "node:util";
-import { formatIssues } from "../schema/index.js";
+import { formatIssues } from "../schema/issues.js";
 import { ConfigError, ENV_VARS, parseEnvValue } from "./env.js";
 import { type AwlConfig, configFileSchema, DEFAULTS } from "./schema.js";
 

@@ -1,28 +1,10 @@
 import type { z } from "zod";
 import { type AwlEvent, type EventInput, eventInputSchema, eventSchema } from "./event.js";
+import { ValidationError } from "./issues.js";
 import { type MetricsRecord, metricsRecordSchema } from "./metrics.js";
 
-/** A value did not match the schema; the message names each field and the reason, on one line. */
-export class ValidationError extends Error {
-  override name = "ValidationError";
-  constructor(
-    readonly what: string,
-    readonly issues: readonly z.core.$ZodIssue[],
-  ) {
-    super(`invalid ${what}: ${formatIssues(issues)}`);
-  }
-}
-
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .slice(0, 5)
-    .map((issue) => {
-      const path = issue.path.length ? issue.path.map(String).join(".") : "(root)";
-      return `${path}: ${issue.message.replace(/\s+/g, " ")}`;
-    })
-    .concat(issues.length > 5 ? [`… and ${issues.length - 5} more`] : [])
-    .join("; ");
-}
+// Kept apart so that code that only reports errors (the CLI, config loading) does not build the event schemas.
+export { formatIssues, ValidationError } from "./issues.js";
 
 /**
  * Validates an event a producer hands in. The hot path of every write: instead of the whole

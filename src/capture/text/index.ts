@@ -58,6 +58,13 @@ const ERROR_LINE = [
  */
 const MAYBE_ERROR = /rror|ERR|failed|Traceback|xception|panic|fatal|FATAL|FAIL|not found|denied|No such|\bE[A-Z]{3,}\b|^E\b|Segmentation|Killed|Aborted|[✖✗×]/;
 
+/**
+ * Where in a block of lines the per-line reading must take over: a line that may be an error
+ * (MAYBE_ERROR, `m` so its `^` anchors at every line's start) or that holds a colour code (the
+ * patterns are tried on the line without them). Everything before such a line is plain output.
+ */
+const NEEDS_A_LOOK = new RegExp(`${MAYBE_ERROR.source}|\u001b`, "gm");
+
 const MAX_OUTPUT_CHARS = 64 * 1024;
 const MAX_TRACE_LINES = 400;
 
@@ -93,6 +100,33 @@ export class TextParser implements LineParser {
     if (kind) this.trace = { kind, lines: [plain], at: seenAt };
     else if (suspicious && ERROR_LINE.some((re) => re.test(plain))) events.push(...this.flush(), this.error(plain, undefined, seenAt));
     return events;
+  }
+
+  /**
+   * Reads a block of whole lines (each ending in "\n"), adding what it finds to `events`: the
+   * same events as `line()` on each line, but a run of lines none of which can be an error is
+   * kept with one scan of the block instead of one look at each line (most of a program's
+   * output; a program printing hundreds of thousands of lines is where this counts).
+   */
+  lines(block: string, seenAt: string | undefined, events: Captured[]): void {
+    if (!block.endsWith("\n")) block += "\n";
+    if (block.includes("\r\n")) block = block.replaceAll("\r\n", "\n"); // line() drops a line's final \r too
+    let pos = 0;
+    while (pos < block.length) {
+      if (!this.trace) {
+        NEEDS_A_LOOK.lastIndex = pos;
+        const hit = NEEDS_A_LOOK.exec(block);
+        // A match never starts on a "\n", so the line holding it starts at or after `pos`.
+        const lineStart = hit ? block.lastIndexOf("\n", hit.index - 1) + 1 : block.length;
+        if (lineStart > pos) this.keepLines(block, pos, lineStart, seenAt, events);
+        pos = lineStart;
+        if (pos >= block.length) break;
+      }
+      const nl = block.indexOf("\n", pos);
+      const end = nl === -1 ? block.length : nl;
+      for (const e of this.line(block.slice(pos, end), seenAt)) events.push(e);
+      pos = end + 1;
+    }
   }
 
   /** The caller read a chunk: what it printed so far becomes one agent_output event. */
@@ -152,6 +186,26 @@ export class TextParser implements LineParser {
     this.out.push(text);
     this.outChars += text.length + 1;
     if (this.outChars >= MAX_OUTPUT_CHARS) events.push(...this.flush());
+  }
+
+  /** `keep` for each line of `block` from `from` to `to` (whole lines: `to` follows a "\n"), in pieces of many lines. */
+  private keepLines(block: string, from: number, to: number, seenAt: string | undefined, events: Captured[]): void {
+    this.outAt ??= seenAt;
+    while (from < to) {
+      // keep() flushes after the line that brings the kept text to MAX_OUTPUT_CHARS: the line ending at or after this index.
+      const nl = block.indexOf("\n", Math.max(from, from + MAX_OUTPUT_CHARS - this.outChars - 1));
+      if (nl === -1 || nl >= to - 1) {
+        this.out.push(block.slice(from, to - 1));
+        this.outChars += to - from;
+        if (this.outChars >= MAX_OUTPUT_CHARS) for (const e of this.flush()) events.push(e);
+        return;
+      }
+      this.out.push(block.slice(from, nl));
+      this.outChars += nl + 1 - from;
+      for (const e of this.flush()) events.push(e);
+      from = nl + 1;
+      this.outAt ??= seenAt;
+    }
   }
 
   private closeTrace(): Captured[] {

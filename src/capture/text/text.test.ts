@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Captured } from "../adapter.js";
 import { TextParser } from "./index.js";
@@ -163,5 +164,62 @@ describe("TextParser", () => {
     const p = new TextParser();
     for (const junk of ["\u0000\u0001", "\uFFFD\uFFFD", "x".repeat(200_000), "", "   "]) expect(() => p.line(junk)).not.toThrow();
     expect(() => p.end()).not.toThrow();
+  });
+
+  describe("lines(): a block of lines at once", () => {
+    // Pieces that make lines plain, errors, trace starts and continuations, colour codes and CRLF endings.
+    const piece = fc.constantFrom(
+      "plain text", "x".repeat(70), "", " ", "    at f (a.js:1:2)", "Error: boom", "TypeError: bad", "error: failed", "fatal: no",
+      "Traceback (most recent call last):", "  File \"a.py\", line 1", "ValueError: v", "npm error code E1", "ECONNREFUSED", "E x",
+      "\u001b[31mred\u001b[0m", "\u001b[31mE x", "\u001b[0mEACCES", "\r", "panic: p", "goroutine 1 [running]:", "\t/a.go:1", "thread 'main' panicked at a.rs:1:1:", "✖ fail",
+      "é€😀", "\u2028", "no errors found",
+    );
+    const text = fc.array(fc.array(piece, { maxLength: 3 }).map((p) => p.join(" ")), { maxLength: 60 }).map((lines) => lines.join("\n"));
+
+    function perLine(blocks: string[]): Captured[] {
+      const p = new TextParser("stdout");
+      const out: Captured[] = [];
+      blocks.forEach((b, i) => {
+        for (const line of b.split("\n").slice(0, -1)) out.push(...p.line(line, `t${i}`));
+        out.push(...p.flush());
+      });
+      out.push(...p.end());
+      return out;
+    }
+    function inBlocks(blocks: string[]): Captured[] {
+      const p = new TextParser("stdout");
+      const out: Captured[] = [];
+      blocks.forEach((b, i) => {
+        p.lines(b, `t${i}`, out);
+        out.push(...p.flush());
+      });
+      out.push(...p.end());
+      return out;
+    }
+
+    it("finds exactly what line() finds on each line, split into blocks anywhere", () => {
+      fc.assert(
+        fc.property(text, fc.array(fc.nat(), { maxLength: 4 }), (t, cuts) => {
+          // Cut the text into blocks at line ends, as chunks of output would arrive.
+          const lines = `${t}\n`.split(/(?<=\n)/);
+          const blocks: string[] = [];
+          let start = 0;
+          for (const c of [...cuts.map((c) => c % (lines.length + 1)).sort((a, b) => a - b), lines.length]) {
+            if (c > start) blocks.push(lines.slice(start, c).join(""));
+            start = Math.max(start, c);
+          }
+          expect(inBlocks(blocks)).toEqual(perLine(blocks));
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it("splits long output into events at the same lines as line() does", () => {
+      const block = Array.from({ length: 5000 }, (_, i) => `line ${i} ${"y".repeat(i % 97)}\n`).join("");
+      const events = inBlocks([block]);
+      expect(events).toEqual(perLine([block]));
+      expect(events.length).toBeGreaterThan(3);
+      expect(events.map((e) => (e.data as { output: string }).output).join("\n")).toBe(block.slice(0, -1));
+    });
   });
 });

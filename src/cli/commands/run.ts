@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
 import { Command, Option } from "@commander-js/extra-typings";
+import type { Writable } from "node:stream";
 import { AGENT_IDS } from "../../capture/adapter.js";
-import { PROMPT_TYPES } from "../../schema/index.js";
+import { type StartedRun, signalAgent, startRun } from "../../capture/agent-process.js";
+import type { RunResult } from "../../capture/run.js";
+import { PROMPT_TYPES } from "../../schema/vocabulary.js";
 import { commonOptions, configFor, type Io, printJson } from "../context.js";
 import { UsageError } from "../errors.js";
 import { parseIntArg } from "../input.js";
-import type { Writable } from "node:stream";
-import type { RunResult } from "../../capture/run.js";
 
 export function runCommand(io: Io, setExitCode: (code: number) => void) {
   return commonOptions(
@@ -55,72 +56,93 @@ Examples:
       const config = configFor(io, opts);
       if (opts.intervene === false) config.interventions.enabled = false;
       if (opts.maxInterventions !== undefined) config.interventions.maxPerAttempt = opts.maxInterventions;
-      const { runAgent, promptFromArgv } = await import("../../capture/run.js");
-      const { superviseRun } = await import("../../monitor/actions/intervene.js");
       const attemptId = opts.attemptId ?? newAttemptId(command[0]!);
       if (attemptId.trim() === "") throw new UsageError("--attempt-id must not be empty");
       const stdout = io.stdout as NodeJS.WritableStream as Writable;
       const stderr = io.stderr as NodeJS.WritableStream as Writable;
-      const attempt = {
-        sessionId: opts.sessionId,
-        taskId: opts.taskId,
-        taskTitle: opts.taskTitle,
-        taskDescription: opts.taskDescription,
-        projectId: opts.projectId,
-        executor: opts.executor ?? executorOf(command[0]!),
-        executorVariant: opts.executorVariant,
-        model: opts.model,
-        baseBranch: opts.baseBranch,
-      };
-      let last: RunResult | undefined;
-      const result = await superviseRun({
-        config,
+      // The agent starts now and works while awl loads its parsers, writer and monitor (most of
+      // awl's start-up); its output is passed through meanwhile and recorded once they are
+      // loaded. Not interactive: runAgent is always given the CLI's own streams.
+      let early: StartedRun | undefined = await startRun({
         argv: command,
-        attemptId,
-        prompt: opts.prompt ?? promptFromArgv(command),
-        promptType: opts.promptType,
-        env: io.env,
         cwd: io.cwd,
-        signal: io.signal,
-        log: (line) => stderr.write(`awl: ${line}\n`),
-        runSession: async (req) => {
-          last = await runAgent({
-            argv: req.argv,
-            config,
-            cwd: io.cwd,
-            env: req.env,
-            stdout,
-            stderr,
-            signal: io.signal,
-            // The first session's prompt is what the user gave (or none: runAgent reads it from the argv).
-            prompt: req.promptType === "retry" ? req.prompt : opts.prompt,
-            promptType: req.promptType,
-            followupReason: req.followupReason,
-            retryOf: req.retryOf,
-            input: req.input,
-            format: opts.format,
-            timeoutMs: opts.timeout,
-            killGraceMs: req.killGraceMs,
-            stop: req.stop,
-            onEvents: req.onEvents,
-            onStart: req.onStart,
-            attempt: { ...attempt, attemptId: req.attemptId },
-          });
-          return last;
-        },
+        env: io.env,
+        stdout,
+        stderr,
+        interactive: false,
+        baseBranch: opts.baseBranch,
+        config,
       });
-      if (opts.json)
-        printJson(io, {
-          attempt_id: result.attempts[result.attempts.length - 1],
-          attempts: result.attempts,
-          exit_code: result.exitCode,
-          status: result.status,
-          agent: last?.agent,
-          metrics: last?.metrics,
-          interventions: result.interventions,
-          gave_up: result.gaveUp,
+      try {
+        const [{ runAgent, promptFromArgv }, { superviseRun }] = await Promise.all([import("../../capture/run.js"), import("../../monitor/actions/intervene.js")]);
+        const attempt = {
+          sessionId: opts.sessionId,
+          taskId: opts.taskId,
+          taskTitle: opts.taskTitle,
+          taskDescription: opts.taskDescription,
+          projectId: opts.projectId,
+          executor: opts.executor ?? executorOf(command[0]!),
+          executorVariant: opts.executorVariant,
+          model: opts.model,
+          baseBranch: opts.baseBranch,
+        };
+        let last: RunResult | undefined;
+        const result = await superviseRun({
+          config,
+          argv: command,
+          attemptId,
+          prompt: opts.prompt ?? promptFromArgv(command),
+          promptType: opts.promptType,
+          env: io.env,
+          cwd: io.cwd,
+          signal: io.signal,
+          log: (line) => stderr.write(`awl: ${line}\n`),
+          runSession: async (req) => {
+            // The first session is the agent started above; a retry starts its own.
+            const started = early;
+            early = undefined;
+            last = await runAgent({
+              argv: req.argv,
+              config,
+              cwd: io.cwd,
+              env: req.env,
+              stdout,
+              stderr,
+              signal: io.signal,
+              // The first session's prompt is what the user gave (or none: runAgent reads it from the argv).
+              prompt: req.promptType === "retry" ? req.prompt : opts.prompt,
+              promptType: req.promptType,
+              followupReason: req.followupReason,
+              retryOf: req.retryOf,
+              input: req.input,
+              format: opts.format,
+              timeoutMs: opts.timeout,
+              killGraceMs: req.killGraceMs,
+              stop: req.stop,
+              onEvents: req.onEvents,
+              onStart: req.onStart,
+              attempt: { ...attempt, attemptId: req.attemptId },
+              ...(started ? { started } : {}),
+            });
+            return last;
+          },
         });
-      setExitCode(result.exitCode);
+        if (opts.json)
+          printJson(io, {
+            attempt_id: result.attempts[result.attempts.length - 1],
+            attempts: result.attempts,
+            exit_code: result.exitCode,
+            status: result.status,
+            agent: last?.agent,
+            metrics: last?.metrics,
+            interventions: result.interventions,
+            gave_up: result.gaveUp,
+          });
+        setExitCode(result.exitCode);
+      } finally {
+        // Never handed to a session (awl failed before the first one): not left running unwatched.
+        if (early) signalAgent(early.agent, "SIGTERM");
+      }
     });
 }
 
