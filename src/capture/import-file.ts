@@ -1,14 +1,15 @@
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync, } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import type { Usage } from "../schema/index.js";
 import { estimateCost } from "../schema/pricing.js";
 import { sessionFile } from "../store/paths.js";
-import { DEFAULT_MAX_LINE_BYTES } from "../store/reader.js";
 import type { LogWriter } from "../store/writer.js";
 import { AGENT_IDS, type Adapter, type AgentId, addUsage, type Captured, type LineParser, type ParserSnapshot, type SessionFacts, type SourceFormat } from "./adapter.js";
 import { adapterFor, detectDocument, detectLine } from "./detect.js";
+import { headHash, readHead, readLinesFrom } from "./file-lines.js";
+import { existingAttempt, type KnownAttempt, knownExisting, newFailures, sizeOf } from "./import-existing.js";
 import { type FileState, readResume } from "./import-state.js";
-import { type BatchItem, capturedItem, Recorder, withFingerprint } from "./recorder.js";
+import { type BatchItem, capturedItem, Recorder } from "./recorder.js";
 
 /**
  * One source's import: read a file (or stdin's text), detect its agent and format, parse it,
@@ -73,21 +74,6 @@ interface Resume {
   unknownRecords: Record<string, number>;
   /** The attempt as this import left it: while its session file has this size, nothing else wrote to it, and it need not be read again. */
   attempt: KnownAttempt;
-}
-
-/** What record() needs to know of an attempt only this file wrote to. */
-interface KnownAttempt {
-  id: string;
-  /** Its session file's size after the import. */
-  size: number;
-  /** The source formats recorded in it (a merged attempt is read back in full). */
-  formats: string[];
-  endTotalTokens?: number;
-  usage?: Usage;
-  toolCalls: number;
-  errors: number;
-  /** Keys of the events the parser flushed at the end: the restored parser gives them again. */
-  heldKeys: string[];
 }
 
 /**
@@ -342,211 +328,10 @@ async function record(ctx: ImportContext, p: Parsed, known: KnownAttempt | undef
   return { lastAt, attempt };
 }
 
-/**
- * The attempt as the file's last import left it, when nothing wrote to it since (its session
- * file has the size it had then) and only this format did: then it need not be read back. The
- * only events the resumed parser can give again are those it held (their keys).
- */
-function knownExisting(writer: LogWriter, known: KnownAttempt, attemptId: string, format: SourceFormat): Existing | undefined {
-  if (known.id !== attemptId || known.formats.length !== 1 || known.formats[0] !== format || sizeOf(sessionFile(writer.paths, attemptId)) !== known.size) return undefined;
-  return {
-    started: true,
-    ended: true,
-    endTotalTokens: known.endTotalTokens,
-    usage: known.usage,
-    toolCalls: known.toolCalls,
-    errors: known.errors,
-    keys: new Set(known.heldKeys),
-    formats: new Set([format]),
-    failedCalls: new Set(),
-    failures: new Map(),
-  };
-}
-
-function sizeOf(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return -1;
-  }
-}
-
-/** Files are read in pieces of this size; a line may be as long as the store's line limit. */
-const CHUNK_BYTES = 16 * 1024 * 1024;
-
-interface ReadResult {
-  lines: string[];
-  /** Byte offset just past the last line read whole. */
-  consumed: number;
-  torn: number;
-  oversized: number;
-}
-
-/**
- * A file's lines from `offset` on, each decoded on its own: most lines are ASCII and become
- * one-byte strings, which V8 decodes, parses, serializes and encodes several times faster than
- * the two-byte string a whole file with one "’" in it would be. A last line without its newline
- * is kept when it is whole JSON (a finished file), else counted as torn and left for next time;
- * a line over the store's limit is skipped and counted. Synchronous: an import thread has
- * nothing else to do meanwhile, and each await would be a thread-pool round trip.
- */
-function eachLine(path: string, offset: number, onLine: (line: string) => void): Omit<ReadResult, "lines"> {
-  const out = { consumed: offset, torn: 0, oversized: 0 };
-  const fd = openSync(path, "r");
-  try {
-    const size = fstatSync(fd).size;
-    let carry: Buffer = Buffer.alloc(0);
-    let pos = offset;
-    let skipping = false; // inside a line already over the limit
-    const emit = (line: string) => {
-      if (line.trim() !== "") onLine(line);
-    };
-    for (;;) {
-      // Sized to what is left (one more byte to see the end), so a small file costs no 16 MB buffer.
-      const want = Math.min(CHUNK_BYTES, Math.max(64 * 1024, size - pos + 1));
-      const chunk = Buffer.allocUnsafe(want);
-      const bytesRead = readSync(fd, chunk, 0, want, pos);
-      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-      const base = pos - carry.length;
-      pos += bytesRead;
-      let from = 0;
-      for (;;) {
-        const nl = buf.indexOf(10, from);
-        if (nl < 0) break;
-        if (skipping) skipping = false;
-        else emit(buf.toString("utf8", from, nl > from && buf[nl - 1] === 13 ? nl - 1 : nl));
-        from = nl + 1;
-        out.consumed = base + from;
-      }
-      carry = buf.subarray(from);
-      if (carry.length > DEFAULT_MAX_LINE_BYTES) {
-        if (!skipping) out.oversized++;
-        skipping = true;
-        carry = Buffer.alloc(0);
-      }
-      if (bytesRead < want) break; // the end as it is now: a file still growing is read on, next time
-    }
-    const last = carry.toString("utf8");
-    if (!skipping && last.trim() !== "") {
-      try {
-        JSON.parse(last);
-        emit(last);
-        out.consumed = pos;
-      } catch {
-        out.torn = 1;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return out;
-}
-
-function readLinesFrom(path: string, offset: number): ReadResult {
-  const lines: string[] = [];
-  return { lines, ...eachLine(path, offset, (l) => lines.push(l)) };
-}
-
-interface Existing {
-  started: boolean;
-  ended: boolean;
-  /** `session_end.data.total_tokens` as recorded. */
-  endTotalTokens?: number;
-  /** The sum of the recorded events' `data.usage`, and their tool calls and errors. */
-  usage: Usage | undefined;
-  toolCalls: number;
-  errors: number;
-  keys: Set<string>;
-  formats: Set<string>;
-  failedCalls: Set<string>;
-  /** Messages of the errors already recorded, by fingerprint: a second source whose call ids differ (Codex's stream says `item_3`, its session file `call_…`), or that has no call id, matches them by what failed. */
-  failures: Map<string, string[]>;
-}
-
-/**
- * What an attempt already holds: read from its session file, the truth, not from a side index.
- * Lines this store wrote: parsed, not validated again (a line that is not an event is passed over).
- */
-function existingAttempt(writer: LogWriter, attemptId: string): Existing {
-  const e: Existing = { started: false, ended: false, keys: new Set(), formats: new Set(), failedCalls: new Set(), failures: new Map(), usage: undefined, toolCalls: 0, errors: 0 };
-  const path = sessionFile(writer.paths, attemptId);
-  if (!existsSync(path)) return e;
-  writer.releaseLocks(); // what this process wrote is on disk before it is read back
-  eachLine(path, 0, (line) => {
-    let ev: { event_type?: unknown; data?: unknown };
-    try {
-      ev = JSON.parse(line) as typeof ev;
-    } catch {
-      return;
-    }
-    if (typeof ev !== "object" || ev === null || typeof ev.event_type !== "string" || typeof ev.data !== "object" || ev.data === null) return;
-    const d = ev.data as { record_id?: string; import_format?: string; tool_call_id?: string; result?: string; total_tokens?: number; usage?: Usage; error_fingerprint?: string; error_message?: string };
-    if (ev.event_type === "session_start") {
-      e.started = true;
-      if (d.import_format) e.formats.add(d.import_format);
-    }
-    if (ev.event_type === "session_end") {
-      e.ended = true;
-      e.endTotalTokens = d.total_tokens;
-    }
-    if (typeof d.record_id === "string") e.keys.add(d.record_id);
-    if (ev.event_type !== "session_end") e.usage = addUsage(e.usage, d.usage);
-    if (ev.event_type === "tool_call") e.toolCalls++;
-    if (ev.event_type === "error") e.errors++;
-    if ((ev.event_type === "error" || d.result === "error") && d.tool_call_id) e.failedCalls.add(d.tool_call_id);
-    if (ev.event_type === "error" && d.error_fingerprint) e.failures.set(d.error_fingerprint, [...(e.failures.get(d.error_fingerprint) ?? []), d.error_message ?? ""]);
-  });
-  return e;
-}
-
-/**
- * Of a second source's errors, the failures the first source did not record: tool failures
- * (Gemini CLI's stream reports a failed shell command as a success; only its session file
- * knows), retries only the stream prints, an agent error only the session file holds. An
- * error the attempt has already, under the same call id, with the same message, or else as
- * one more error of the same fingerprint (the sources word it differently: Gemini's "Loop
- * detected" and "Potential loop detected"), is the same failure again.
- */
-function newFailures(events: readonly Captured[], eligible: (c: Captured) => boolean, existing: Existing): Set<Captured> {
-  const left = new Map([...existing.failures].map(([fp, messages]) => [fp, [...messages]]));
-  const take = (fp: string, message: string | undefined): boolean => {
-    const messages = left.get(fp);
-    const i = message === undefined ? (messages?.length ?? 0) - 1 : (messages?.indexOf(message) ?? -1);
-    if (i < 0) return false;
-    messages?.splice(i, 1);
-    return true;
-  };
-  const errors: { c: Captured & { event_type: "error" }; fp: string }[] = [];
-  for (const c of events) if (c.event_type === "error") errors.push({ c, fp: withFingerprint(c.data).error_fingerprint ?? "" });
-  // The same record in both sources (the same key) is its own match, whatever its wording now.
-  const rest = errors.filter(({ c, fp }) => !(c.key !== undefined && existing.keys.has(c.key) && (take(fp, c.data.error_message) || take(fp, undefined))));
-  const candidates = rest.filter(({ c }) => eligible(c) && !(c.data.tool_call_id !== undefined && existing.failedCalls.has(c.data.tool_call_id)));
-  const byFingerprint = candidates.filter(({ c, fp }) => !take(fp, c.data.error_message));
-  return new Set(byFingerprint.filter(({ fp }) => !take(fp, undefined)).map(({ c }) => c));
-}
-
 /** A key for an event the adapter gave none: its type, time and content. */
 function contentKey(c: Captured): string {
   return `h:${createHash("sha256").update(`${c.event_type}\0${c.timestamp ?? ""}\0${JSON.stringify(c.data)}`).digest("hex").slice(0, 24)}`;
 }
-
-const HEAD_BYTES = 4096;
-
-function readHead(path: string): Buffer {
-  const fd = openSync(path, "r");
-  try {
-    const b = Buffer.alloc(HEAD_BYTES);
-    return b.subarray(0, readSync(fd, b, 0, HEAD_BYTES, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function headHash(head: Buffer): string {
-  return createHash("sha256").update(head).digest("hex").slice(0, 24);
-}
-
-
 
 function add(into: Record<string, number>, key: string, n: number): void {
   if (n > 0) into[key] = (into[key] ?? 0) + n;
