@@ -44,6 +44,24 @@ describe("LogWriter", () => {
     expect(readFileSync(p.stream, "utf8").split("\n")[0]).toMatch(/^\{"schema_version":1,"timestamp":/);
   });
 
+  it("keeps only the most recently used session files open, and numbers every attempt on without gaps", () => {
+    const dir = tmp();
+    const w = new LogWriter({ logDir: dir, maxOpenFiles: 3 });
+    const openFds = () => readdirSync("/proc/self/fd").length;
+    const before = openFds();
+    // Round robin over ten attempts, three times: every attempt is let go and picked up again.
+    for (let round = 0; round < 3; round++) {
+      for (let a = 0; a < 10; a++) {
+        w.append({ attempt_id: `a${a}`, event_type: "agent_output", data: { output: `round ${round}` } });
+        w.releaseLocks();
+        expect(openFds() - before).toBeLessThanOrEqual(3 + 2); // three session files, the stream, the error log's slot
+      }
+    }
+    w.close();
+    for (let a = 0; a < 10; a++) expect(lines(join(logPaths(dir).sessions, `a${a}.jsonl`)).map((e) => e.sequence_num)).toEqual([0, 1, 2]);
+    expect(openFds()).toBe(before);
+  });
+
   it("creates files 0600 and directories 0700", () => {
     const dir = join(tmp(), "logs");
     const w = new LogWriter({ logDir: dir });

@@ -25,6 +25,8 @@ export interface WriterOptions {
   lock?: LockOptions;
   /** How long an attempt's lock is kept across appends before it is offered to other processes. */
   leaseMs?: number;
+  /** Session files kept open between appends (the most recently used attempts'); default 256. */
+  maxOpenFiles?: number;
 }
 
 /** One open attempt: its lock, session file and counters, valid while the lock is held. */
@@ -75,6 +77,8 @@ export class LogWriter {
   private readonly now: () => number;
   private readonly lockOpts: LockOptions;
   private readonly leaseMs: number;
+  private readonly maxOpenFiles: number;
+  /** In order of use, least recent first. */
   private readonly cursors = new Map<string, Cursor>();
   private readonly held = new Set<Cursor>();
   private readonly stream: SharedFile;
@@ -92,6 +96,7 @@ export class LogWriter {
     this.now = opts.now ?? Date.now;
     this.lockOpts = opts.lock ?? {};
     this.leaseMs = opts.leaseMs ?? 200;
+    this.maxOpenFiles = opts.maxOpenFiles ?? 256;
     this.stream = { path: this.paths.stream, fd: undefined, ino: 0, torn: false, pending: [] };
     this.errors = { path: this.paths.errors, fd: undefined, ino: 0, torn: false, pending: [] };
     this.metrics = { path: this.paths.metrics, fd: undefined, ino: 0, torn: false, pending: [] };
@@ -169,6 +174,16 @@ export class LogWriter {
     this.flushPending();
     for (const cur of this.held) this.releaseCursor(cur);
     this.held.clear();
+    // A writer that went through thousands of attempts (an import of a whole session store)
+    // keeps only the most recent ones open: each holds a descriptor. A forgotten attempt is
+    // picked up again from its state file, as another process's would be.
+    for (const [id, cur] of this.cursors) {
+      if (this.cursors.size <= this.maxOpenFiles) break;
+      if (cur.pending.length > 0) continue;
+      closeQuietly(cur.fd);
+      cur.fd = undefined;
+      this.cursors.delete(id);
+    }
   }
 
   /**
@@ -267,8 +282,11 @@ export class LogWriter {
     if (!cur.lock.tryAcquire()) {
       // Never wait while holding another attempt's lock: that is how two writers deadlock.
       this.releaseLocks();
+      this.cursors.set(attemptId, cur); // kept (or put back) however many others were let go
       cur.lock.acquire();
     }
+    this.cursors.delete(attemptId);
+    this.cursors.set(attemptId, cur); // most recently used last
     cur.leaseStart = Date.now();
     this.held.add(cur);
     this.syncCursor(cur);
