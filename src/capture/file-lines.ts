@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { readBytesAt } from "../store/fs.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../store/reader.js";
 
 /** Reading agent files for import: whole lines from an offset, and the first bytes that identify a file. */
@@ -82,14 +83,9 @@ export function readLinesFrom(path: string, offset: number): ReadResult {
 
 const HEAD_BYTES = 4096;
 
+/** A file's first bytes: with its size and time, what tells whether it changed since an import. */
 export function readHead(path: string): Buffer {
-  const fd = openSync(path, "r");
-  try {
-    const b = Buffer.alloc(HEAD_BYTES);
-    return b.subarray(0, readSync(fd, b, 0, HEAD_BYTES, 0));
-  } finally {
-    closeSync(fd);
-  }
+  return readBytesAt(path, 0, HEAD_BYTES);
 }
 
 export function headHash(head: Buffer): string {

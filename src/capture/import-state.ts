@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ensureDir, openAppend, writeAll, writeFileAtomic } from "../store/fs.js";
+import { ensureDir, openAppend, readBytesAt, writeAll, writeFileAtomic } from "../store/fs.js";
 
 /**
  * What `awl import` remembers of the files it read, in two append-only journals under
@@ -147,18 +147,11 @@ export function compactJournals(stateDir: string): void {
 
 function readSlice(path: string, offset: number, length: number): string | undefined {
   if (!(Number.isInteger(offset) && Number.isInteger(length) && offset >= 0 && length > 0 && length < 64 * 1024 * 1024)) return undefined;
-  let fd: number;
   try {
-    fd = openSync(path, "r");
+    const b = readBytesAt(path, offset, length);
+    return b.length === length ? b.toString("utf8") : undefined;
   } catch {
     return undefined;
-  }
-  try {
-    const b = Buffer.allocUnsafe(length);
-    const n = readSync(fd, b, 0, length, offset);
-    return n === length ? b.toString("utf8") : undefined;
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -39,6 +39,17 @@ export function writeFileAtomic(path: string, data: string): void {
   renameSync(tmp, path);
 }
 
+/** Up to `length` bytes of a file from `offset` (fewer at its end). Throws when it cannot be opened. */
+export function readBytesAt(path: string, offset: number, length: number): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const b = Buffer.allocUnsafe(length);
+    return b.subarray(0, readSync(fd, b, 0, length, offset));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** All of a stream (stdin) as UTF-8 text. */
 export async function readStreamText(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
