@@ -46,6 +46,8 @@ export function knownExisting(writer: LogWriter, known: KnownAttempt, attemptId:
     formats: new Set([format]),
     failedCalls: new Set(),
     failures: new Map(),
+    addedFailures: new Map(),
+    addedFormats: new Set(),
   };
 }
 
@@ -67,10 +69,15 @@ export interface Existing {
   toolCalls: number;
   errors: number;
   keys: Set<string>;
+  /** The format the attempt was started from (its session_start's `import_format`). */
   formats: Set<string>;
   failedCalls: Set<string>;
   /** Messages of the errors already recorded, by fingerprint: a second source whose call ids differ (Codex's stream says `item_3`, its session file `call_…`), or that has no call id, matches them by what failed. */
   failures: Map<string, string[]>;
+  /** The same, of the errors a second format added (marked with its `import_format`). */
+  addedFailures: Map<string, string[]>;
+  /** Formats that added events to an attempt started from another. */
+  addedFormats: Set<string>;
 }
 
 /**
@@ -78,7 +85,7 @@ export interface Existing {
  * Lines this store wrote: parsed, not validated again (a line that is not an event is passed over).
  */
 export function existingAttempt(writer: LogWriter, attemptId: string): Existing {
-  const e: Existing = { started: false, ended: false, keys: new Set(), formats: new Set(), failedCalls: new Set(), failures: new Map(), usage: undefined, toolCalls: 0, errors: 0 };
+  const e: Existing = { started: false, ended: false, keys: new Set(), formats: new Set(), failedCalls: new Set(), failures: new Map(), addedFailures: new Map(), addedFormats: new Set(), usage: undefined, toolCalls: 0, errors: 0 };
   const path = sessionFile(writer.paths, attemptId);
   if (!existsSync(path)) return e;
   writer.releaseLocks(); // what this process wrote is on disk before it is read back
@@ -104,7 +111,11 @@ export function existingAttempt(writer: LogWriter, attemptId: string): Existing 
     if (ev.event_type === "tool_call") e.toolCalls++;
     if (ev.event_type === "error") e.errors++;
     if ((ev.event_type === "error" || d.result === "error") && d.tool_call_id) e.failedCalls.add(d.tool_call_id);
-    if (ev.event_type === "error" && d.error_fingerprint) e.failures.set(d.error_fingerprint, [...(e.failures.get(d.error_fingerprint) ?? []), d.error_message ?? ""]);
+    const added = ev.event_type !== "session_start" && typeof d.import_format === "string";
+    if (added) e.addedFormats.add(d.import_format as string);
+    if (ev.event_type === "error" && d.error_fingerprint) {
+      for (const m of added ? [e.failures, e.addedFailures] : [e.failures]) m.set(d.error_fingerprint, [...(m.get(d.error_fingerprint) ?? []), d.error_message ?? ""]);
+    }
   });
   return e;
 }
@@ -117,8 +128,8 @@ export function existingAttempt(writer: LogWriter, attemptId: string): Existing 
  * one more error of the same fingerprint (the sources word it differently: Gemini's "Loop
  * detected" and "Potential loop detected"), is the same failure again.
  */
-export function newFailures(events: readonly Captured[], eligible: (c: Captured) => boolean, existing: Existing): Set<Captured> {
-  const left = new Map([...existing.failures].map(([fp, messages]) => [fp, [...messages]]));
+export function newFailures(events: readonly Captured[], eligible: (c: Captured) => boolean, existing: Existing, recorded = existing.failures): Set<Captured> {
+  const left = new Map([...recorded].map(([fp, messages]) => [fp, [...messages]]));
   const take = (fp: string, message: string | undefined): boolean => {
     const messages = left.get(fp);
     const i = message === undefined ? (messages?.length ?? 0) - 1 : (messages?.indexOf(message) ?? -1);

@@ -259,11 +259,17 @@ async function record(ctx: ImportContext, p: Parsed, known: KnownAttempt | undef
   // alone knows (failures). An error both report is kept once.
   const otherFormat = existing.formats.size > 0 && !existing.formats.has(format);
   const added = otherFormat ? newFailures(events, (c) => format === "session" || c.presence === "stream_only", existing) : undefined;
+  // The first format again after a second one added to the attempt (a session file that grew after
+  // its stream was recorded): its new records are its own, but an error the other source already
+  // reported in its own words is kept once.
+  const foreign = !otherFormat && [...existing.addedFormats].some((f) => f !== format);
+  const knownFailure = foreign ? newFailures(events, () => true, existing, existing.addedFailures) : undefined;
   const batch: BatchItem[] = [];
   let lastAt = fallbackAt;
   let usage: Usage | undefined;
   for (const c of events) {
-    if (added && !(c.event_type === "error" ? added.has(c) : format === "stream" && c.presence === "stream_only")) {
+    const kept = added ? (c.event_type === "error" ? added.has(c) : format === "stream" && c.presence === "stream_only") : !(knownFailure && c.event_type === "error" && !knownFailure.has(c) && !existing.keys.has(c.key ?? ""));
+    if (!kept) {
       summary.duplicates++;
       continue;
     }
@@ -276,7 +282,9 @@ async function record(ctx: ImportContext, p: Parsed, known: KnownAttempt | undef
     const at = c.timestamp ?? lastAt;
     lastAt = at;
     usage = addUsage(usage, (c.data as { usage?: Usage }).usage);
-    batch.push(capturedItem(c, at, key));
+    const item = capturedItem(c, at, key);
+    // What a second format adds names its format, so a later import of the first one can tell its own records from the other source's.
+    batch.push(otherFormat ? ({ ...item, data: { ...item.data, import_format: format } } as BatchItem) : item);
     if (batch.length >= 500) recorder.events(batch.splice(0));
   }
   recorder.events(batch);
@@ -299,7 +307,8 @@ async function record(ctx: ImportContext, p: Parsed, known: KnownAttempt | undef
     // agent's own totals (Gemini CLI's session file leaves out its router model's tokens; its
     // stream's result counts them), supersedes its figures in a later metrics record.
     const own = facts.total_usage && facts.total_usage.total_tokens !== existing.endTotalTokens ? facts.total_usage : undefined;
-    const total = own ?? (usage ? addUsage(existing.usage, usage) : undefined);
+    // A sum of events does not replace the totals another source may have reported as the agent's own.
+    const total = own ?? (usage && !foreign && !otherFormat ? addUsage(existing.usage, usage) : undefined);
     const { toolCalls: tool_calls, errors } = recorder.totals();
     if (total || tool_calls > 0 || errors > 0) {
       recorder.metrics({
@@ -318,7 +327,7 @@ async function record(ctx: ImportContext, p: Parsed, known: KnownAttempt | undef
   const attempt: KnownAttempt = {
     id: attemptId,
     size: sizeOf(sessionFile(writer.paths, attemptId)),
-    formats: [...new Set([...existing.formats, format])],
+    formats: [...new Set([...existing.formats, ...existing.addedFormats, format])],
     endTotalTokens: existing.ended ? existing.endTotalTokens : (facts.total_usage ?? addUsage(existing.usage, usage))?.total_tokens,
     usage: addUsage(existing.usage, usage),
     toolCalls: existing.toolCalls + written.toolCalls,

@@ -115,9 +115,7 @@ describe("a grown file is read from where the last import stopped", () => {
     // Only what the parser held back at the first import's end comes again (recognised, not written).
     expect(grown.duplicates).toBeLessThan(first.events / 2);
   });
-  // Gemini is left out: its stream and session file name text and errors differently, and a
-  // session file that grows after its stream was recorded is merged as the first format again.
-  it.each(["claude", "codex"])("%s: another source written into the attempt meanwhile is read back, not assumed", async (agent) => {
+  it.each(["claude", "codex", "gemini"])("%s: another source written into the attempt meanwhile is read back, not assumed", async (agent) => {
     const session = readFileSync(join(FIX, agent, "error_loop.session.jsonl"), "utf8");
     const lines = session.split("\n").filter((l) => l !== "");
     const stdout = join(FIX, agent, "error_loop.stdout.jsonl");
