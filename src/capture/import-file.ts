@@ -264,12 +264,17 @@ async function record(ctx: ImportContext, p: Parsed, known: KnownAttempt | undef
   // reported in its own words is kept once.
   const foreign = !otherFormat && [...existing.addedFormats].some((f) => f !== format);
   const knownFailure = foreign ? newFailures(events, () => true, existing, existing.addedFailures) : undefined;
+  /** Whether the attempt lacks an event, beyond what its key says (a repeated key is counted below). */
+  const lacks = (c: Captured): boolean => {
+    if (added) return c.event_type === "error" ? added.has(c) : format === "stream" && c.presence === "stream_only";
+    if (knownFailure && c.event_type === "error") return knownFailure.has(c) || existing.keys.has(c.key ?? "");
+    return true;
+  };
   const batch: BatchItem[] = [];
   let lastAt = fallbackAt;
   let usage: Usage | undefined;
   for (const c of events) {
-    const kept = added ? (c.event_type === "error" ? added.has(c) : format === "stream" && c.presence === "stream_only") : !(knownFailure && c.event_type === "error" && !knownFailure.has(c) && !existing.keys.has(c.key ?? ""));
-    if (!kept) {
+    if (!lacks(c)) {
       summary.duplicates++;
       continue;
     }
