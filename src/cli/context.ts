@@ -36,6 +36,17 @@ export function commonOptions<Args extends unknown[], Opts extends OptionValues,
     .option("--json", "machine-readable output");
 }
 
+/** Resolves when the command is told to stop (io.signal aborts); at once if it already was, never without a signal. */
+export function untilStopped(io: Io): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!io.signal || io.signal.aborted) {
+      if (io.signal?.aborted) resolve();
+      return;
+    }
+    io.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
 export function printJson(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value)}\n`);
 }

@@ -1,6 +1,6 @@
 import { Command } from "@commander-js/extra-typings";
 import { loadConfig } from "../../config/index.js";
-import { commonOptions, type Io, printJson } from "../context.js";
+import { commonOptions, type Io, printJson, untilStopped } from "../context.js";
 import type { DemoSummary } from "../demo/run.js";
 import { UsageError } from "../errors.js";
 import { type Painter, painter, table } from "../format.js";
@@ -52,13 +52,7 @@ export function demoCommand(io: Io) {
       closeAnalytics = false;
       if (opts.json) printJson(io, { ...summary, url: `${server.url}/` });
       else io.stdout.write(formatSummary(summary, painter(io.stdout), `${server.url}/`));
-      await new Promise<void>((resolve) => {
-        if (!io.signal || io.signal.aborted) {
-          if (io.signal?.aborted) resolve();
-          return;
-        }
-        io.signal.addEventListener("abort", () => resolve(), { once: true });
-      });
+      await untilStopped(io);
       await server.close();
       analytics.close();
     } finally {

@@ -1,5 +1,5 @@
 import { Command } from "@commander-js/extra-typings";
-import { commonOptions, configFor, type Io, printJson } from "../context.js";
+import { commonOptions, configFor, type Io, printJson, untilStopped } from "../context.js";
 import { UsageError } from "../errors.js";
 import { parseIntArg } from "../input.js";
 
@@ -32,13 +32,7 @@ export function serveCommand(io: Io) {
     }
     if (opts.json) printJson(io, { url: server.url, host: server.host, port: server.port, log_dir: config.logDir, token_required: token !== undefined });
     else io.stderr.write(`awl serve: dashboard and API on ${server.url}/ (log dir ${config.logDir}${token ? "; API token required" : ""}); Ctrl-C stops\n`);
-    await new Promise<void>((resolve) => {
-      if (!io.signal || io.signal.aborted) {
-        if (io.signal?.aborted) resolve();
-        return;
-      }
-      io.signal.addEventListener("abort", () => resolve(), { once: true });
-    });
+    await untilStopped(io);
     await server.close();
     analytics.close();
   });

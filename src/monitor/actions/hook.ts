@@ -22,6 +22,20 @@ export interface HookResult {
   error?: string;
 }
 
+/** A hook's run as the fields of its action record in agent-alerts.jsonl (exit 0 is "ok"). */
+export function hookOutcome(r: HookResult) {
+  return {
+    status: r.exitCode === 0 ? ("ok" as const) : ("failed" as const),
+    exit_code: r.exitCode,
+    ...(r.error ? { error: r.error } : {}),
+    duration_ms: r.durationMs,
+    timed_out: r.timedOut,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    output_truncated: r.truncated,
+  };
+}
+
 export const DEFAULT_HOOK_TIMEOUT_MS = 30_000;
 const KILL_GRACE_MS = 1000;
 

@@ -6,7 +6,7 @@ import { follow } from "../../store/follow.js";
 import { type LogPaths, logPaths } from "../../store/paths.js";
 import { type ActionRecordInput, appendAlertRecords } from "../alerts-log.js";
 import { createAnalyzer } from "../analyzer.js";
-import { runAlertHook } from "./hook.js";
+import { hookOutcome, runAlertHook } from "./hook.js";
 
 /**
  * Interventions on an agent that `awl run` supervises (SPEC §4). The supervisor runs the agent's
@@ -294,21 +294,13 @@ export async function superviseRun(opts: SuperviseOptions): Promise<SuperviseRes
       writeAlert(p, []);
       const written: Pending = { ...p, external: true };
       s.autofix = runAlertHook({ command, timeoutMs: cfg.autofixTimeoutMs }, { ...alert, timestamp: new Date(now()).toISOString() }, { env: opts.env, cwd: opts.cwd }).then((r) => {
-        const ok = r.exitCode === 0;
         writeAlert(written, [
           {
             alert_id: alert.alert_id,
             attempt_id: alert.attempt_id,
             action: "autofix",
-            status: ok ? "ok" : "failed",
             detail: command.join(" "),
-            exit_code: r.exitCode,
-            ...(r.error ? { error: r.error } : {}),
-            duration_ms: r.durationMs,
-            timed_out: r.timedOut,
-            stdout: r.stdout,
-            stderr: r.stderr,
-            output_truncated: r.truncated,
+            ...hookOutcome(r),
           },
         ]);
         record({ n, alert_id: alert.alert_id, type: alert.type, attempt_id: alert.attempt_id, action: "autofix", exit_code: r.exitCode });

@@ -16,7 +16,7 @@ import { type CooldownState, pruneCooldown, routeAlert, selectChannels } from ".
 import { sendTelegramMessage } from "../notify/telegram.js";
 import { sendWebhook } from "../notify/webhook.js";
 import { type ActionRecordInput, appendActionRecords } from "../alerts-log.js";
-import { runAlertHook } from "./hook.js";
+import { hookOutcome, runAlertHook } from "./hook.js";
 
 /**
  * The action pipeline: turns the alerts in agent-alerts.jsonl (written by any `awl watch`
@@ -299,15 +299,8 @@ export async function runActionPipeline(opts: PipelineOptions): Promise<Pipeline
             alert_id: entry.alert_id,
             attempt_id: entry.attempt_id,
             action: "hook",
-            status: ok ? "ok" : "failed",
             detail: hook.command[0],
-            exit_code: r.exitCode,
-            ...(r.error ? { error: r.error } : {}),
-            duration_ms: r.durationMs,
-            timed_out: r.timedOut,
-            stdout: r.stdout,
-            stderr: r.stderr,
-            output_truncated: r.truncated,
+            ...hookOutcome(r),
           },
         ],
         now,
