@@ -1,3 +1,13 @@
+/** The filters as a command line or a URL gives them: text and numbers, one executor. */
+export interface FilterText {
+  days?: number;
+  since?: string;
+  until?: string;
+  executor?: string;
+  model?: string;
+  project?: string;
+}
+
 /** What every analytics query can be narrowed by. Times are event times, UTC. */
 export interface Filters {
   /** The last N days up to `now`. */

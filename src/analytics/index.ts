@@ -13,7 +13,7 @@ import { type PlanningOptions, type PlanningResult, planning } from "./queries/p
 import { type PromptsResult, prompts } from "./queries/prompts.js";
 import { type TimeseriesOptions, type TimeseriesRow, timeseries } from "./queries/timeseries.js";
 
-export { AnalyticsInputError, type Filters, type Range } from "./filters.js";
+export { AnalyticsInputError, type Filters, type FilterText, type Range } from "./filters.js";
 export { PLANNING_RULES, type PlanningRule } from "./planning-rules.js";
 export type { BacklogOptions, BacklogRow } from "./queries/backlog.js";
 export { ERROR_DIMENSIONS, type ErrorCluster, type ErrorCrossTab, type ErrorDimension, type ErrorsOptions } from "./queries/errors.js";

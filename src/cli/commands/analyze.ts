@@ -1,18 +1,12 @@
 import { Command, Option } from "@commander-js/extra-typings";
-import type { Analytics, Filters } from "../../analytics/index.js";
+import type { Analytics, Filters, FilterText } from "../../analytics/index.js";
 import type { Section } from "../../analytics/render.js";
 import { commonOptions, configFor, type Io } from "../context.js";
 import { UsageError } from "../errors.js";
 import { parseIntArg } from "../input.js";
 import { type Format, formatOf, formatOption, printAnalytics } from "./analytics-output.js";
 
-interface FilterFlags {
-  days?: number;
-  since?: string;
-  until?: string;
-  executor?: string;
-  model?: string;
-  project?: string;
+interface FilterFlags extends FilterText {
   format?: Format;
   json?: boolean;
   logDir?: string;

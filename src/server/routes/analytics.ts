@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { FilterText } from "../../analytics/filters.js";
 import { BadQuery, enumParam, intParam, onlyKnown, type Query, textParam, timeParam } from "../query.js";
 
 /**
@@ -6,13 +7,7 @@ import { BadQuery, enumParam, intParam, onlyKnown, type Query, textParam, timePa
  * answer with what the analytics module's query of the same name returns (as JSON). The
  * server does not aggregate anything itself; it validates the query and passes it on.
  */
-export interface AnalyticsQuery {
-  days?: number;
-  since?: string;
-  until?: string;
-  executor?: string;
-  model?: string;
-  project?: string;
+export interface AnalyticsQuery extends FilterText {
   bucket?: Bucket;
   limit?: number;
 }
