@@ -10,6 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
 import { ERROR_CATEGORIES } from "../src/schema/vocabulary.js";
+import { seededRandom } from "../src/store/redact-corpus.js";
 
 const VERSION = "v1";
 const EXECUTORS = ["claude-code", "codex", "gemini", "copilot"];
@@ -17,17 +18,6 @@ const MODELS = ["opus", "sonnet", "gpt-5", "gpt-5-mini", "gemini-pro", "gemini-f
 const TOOLS = ["Bash", "Read", "Edit", "Write", "Grep", "Glob"];
 const FILLER = "The agent reads the failing test, edits the module and runs the suite again to check the change. ".repeat(4);
 
-/** A small deterministic generator (mulberry32): the same history for the same seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface History {
   dir: string;
@@ -42,7 +32,7 @@ export async function generateHistory(events: number, seed = 7): Promise<History
   if (existsSync(done)) return JSON.parse((await import("node:fs")).readFileSync(done, "utf8")) as History;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "archive"), { recursive: true });
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const start = Date.parse("2026-08-01T00:00:00Z");
   const span = Date.parse("2026-11-20T00:00:00Z") - start;
