@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, linkSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -30,6 +30,21 @@ describe("claimWatcher", () => {
     expect(readFileSync(join(dir, "watch.pid"), "utf8")).toMatch(new RegExp(`^${process.pid} `));
     release();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("waits out a claim being written, and takes over one a starter killed before filling it", () => {
+    const dir = tmp();
+    const path = join(dir, "watch.pid");
+    writeFileSync(path, "");
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path, old, old);
+    const release = claimWatcher(dir);
+    expect(readFileSync(path, "utf8")).toMatch(new RegExp(`^${process.pid} `));
+    release();
+    // A fresh empty claim is someone starting now: never broken, however often it is looked at.
+    writeFileSync(path, "");
+    expect(() => claimWatcher(dir)).toThrow(/keeps changing/);
+    expect(readFileSync(path, "utf8")).toBe("");
   });
 
   it("two starters after a kill: the one that read the dead holder first does not remove the other's fresh claim", () => {

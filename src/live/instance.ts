@@ -42,7 +42,14 @@ export function claimWatcher(stateDir: string, name = "watch", hooks: ClaimHooks
     const holder = readHolder(path);
     if (holder === undefined) continue; // released meanwhile
     const [pid, host] = holder.split(" ");
-    if (host !== HOST || processAlive(Number(pid))) {
+    if (host === undefined) {
+      // Created by a starter this moment and not yet filled, or left so by one killed in between.
+      const age = ageMs(path);
+      if (age === undefined || age < BREAK_STALE_MS) {
+        sleepSync(5);
+        continue;
+      }
+    } else if (host !== HOST || processAlive(Number(pid))) {
       throw new WatcherRunningError(`another awl watch (pid ${pid} on ${host}) is watching this log directory; stop it first, or use --dry-run`);
     }
     hooks.beforeBreak?.();

@@ -1,11 +1,12 @@
-import { readFileSync, readSync, writeFileSync } from "node:fs";
-import { FILE_MODE } from "./fs.js";
+import { readFileSync, readSync } from "node:fs";
 
 /**
  * What a writer must know about an attempt before appending to it: the next sequence
- * number and when the attempt started (for `elapsed_ms`). The session file is the truth;
- * a small state file caches where it ended so a fresh process (`awl emit`) need not
- * re-read a long session, and is checked against the file (size, inode) before use.
+ * number and when the attempt started (for `elapsed_ms`). The session file is the truth,
+ * and its last line says both (tailState). A state file (`.state/attempts/NAME.json`) is
+ * written only when retention archives an idle session file: the attempt's next file, which
+ * starts empty, continues its sequence from there. (Writers kept one per attempt as a cache
+ * once; creating it cost an import more than reading a file's last line does.)
  */
 export interface AttemptState {
   /** Bytes of the session file the state accounts for. */
@@ -40,59 +41,57 @@ export function readStateFile(path: string): AttemptState | undefined {
 /** The `ino` of a state whose session file retention has archived: the next file continues its sequence. */
 export const ARCHIVED_INO = 0;
 
-export function writeStateFile(path: string, st: AttemptState): void {
+/** The state file's text for `st` (retention writes it durably, under the attempt's lock). */
+export function stateFileText(st: AttemptState): string {
   const s: StateFile = { v: 1, size: st.size, ino: st.ino, next_seq: st.nextSeq, start_ms: st.startMs ?? null, torn: st.torn };
-  // Written in place, not via rename: only the lock holder writes it, and a state file torn by a
-  // crash fails to parse, which makes the next holder rescan the session file. (A rename per
-  // release made ext4 flush data on every lease.)
-  writeFileSync(path, JSON.stringify(s), { mode: FILE_MODE });
+  return JSON.stringify(s);
 }
 
 function isCount(n: unknown): n is number {
   return typeof n === "number" && Number.isInteger(n) && n >= 0;
 }
 
-const CHUNK = 1 << 20;
+/** The first window read back from a session file's end; it grows fourfold until it holds an event. */
+const TAIL_WINDOW = 64 * 1024;
 
 /**
- * Brings `st` up to date with the session file open at `fd` (size `fileSize`) by reading
- * only the bytes after `st.size`: the last valid line's `sequence_num` + 1 is the next
- * one, so a torn line left by a killed writer is skipped and the sequence stays gap-free.
+ * Where an attempt stands, read from its session file (open at `fd`, `size` bytes): writers
+ * append under the attempt's lock in sequence order, so the last whole line that is an event
+ * gives the next sequence number, and its `timestamp` less its `elapsed_ms` when the attempt
+ * started. The file is read backwards from its end, so a long session costs one small read.
+ * A torn last line (a writer killed mid-write) is skipped, and the next write starts a new line.
  */
-export function scanSessionTail(fd: number, fileSize: number, st: AttemptState): AttemptState {
-  const next = { ...st };
-  let pos = st.size;
-  let carry: Buffer = Buffer.alloc(0);
-  const buf = Buffer.allocUnsafe(CHUNK);
-  while (pos < fileSize) {
-    const n = readSync(fd, buf, 0, Math.min(CHUNK, fileSize - pos), pos);
-    if (n <= 0) break;
-    pos += n;
-    const data = carry.length ? Buffer.concat([carry, buf.subarray(0, n)]) : buf.subarray(0, n);
-    let lineStart = 0;
-    for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, lineStart)) {
-      noteLine(next, data.toString("utf8", lineStart, nl));
-      lineStart = nl + 1;
+export function tailState(fd: number, size: number, ino: number): AttemptState {
+  const st: AttemptState = { size, ino, nextSeq: 0, startMs: undefined, torn: false };
+  for (let window = TAIL_WINDOW; ; window *= 4) {
+    const from = Math.max(0, size - window);
+    const buf = Buffer.allocUnsafe(size - from);
+    const got = readSync(fd, buf, 0, buf.length, from);
+    const data = buf.subarray(0, got);
+    st.size = from + got;
+    st.torn = got > 0 && data[got - 1] !== 0x0a;
+    // Lines wholly inside the window, last first; the first one may have begun before it.
+    let end = data.lastIndexOf(0x0a);
+    while (end >= 0) {
+      const nl = end > 0 ? data.lastIndexOf(0x0a, end - 1) : -1;
+      if (nl < 0 && from > 0) break;
+      if (notePosition(st, data.toString("utf8", nl + 1, end))) return st;
+      end = nl;
     }
-    carry = Buffer.from(data.subarray(lineStart));
+    if (from === 0) return st; // no event in the whole file: it starts again at 0
   }
-  next.size = pos;
-  next.torn = carry.length > 0;
-  return next;
 }
 
-function noteLine(st: AttemptState, line: string): void {
-  let ev: { sequence_num?: unknown; timestamp?: unknown };
+function notePosition(st: AttemptState, line: string): boolean {
+  let ev: { sequence_num?: unknown; timestamp?: unknown; elapsed_ms?: unknown };
   try {
     ev = JSON.parse(line);
   } catch {
-    return; // a torn or foreign line carries no sequence number
+    return false; // a torn or foreign line carries no sequence number
   }
-  if (typeof ev?.sequence_num === "number" && Number.isInteger(ev.sequence_num)) {
-    st.nextSeq = Math.max(st.nextSeq, ev.sequence_num + 1);
-  }
-  if (st.startMs === undefined && typeof ev?.timestamp === "string") {
-    const ms = Date.parse(ev.timestamp);
-    if (!Number.isNaN(ms)) st.startMs = ms;
-  }
+  if (typeof ev?.sequence_num !== "number" || !Number.isInteger(ev.sequence_num) || ev.sequence_num < 0) return false;
+  st.nextSeq = ev.sequence_num + 1;
+  const ms = typeof ev.timestamp === "string" ? Date.parse(ev.timestamp) : Number.NaN;
+  if (!Number.isNaN(ms) && typeof ev.elapsed_ms === "number" && Number.isFinite(ev.elapsed_ms)) st.startMs = ms - ev.elapsed_ms;
+  return true;
 }

@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, closeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { FILE_MODE } from "./fs.js";
 
@@ -7,8 +6,8 @@ import { FILE_MODE } from "./fs.js";
  * A cross-process lock file, used to give each attempt's events gap-free sequence
  * numbers when several processes write the same attempt at once.
  *
- * Node has no flock(2), so the lock is a file created atomically with link(2) (which
- * fails if the name exists) and holding `pid host time token`. A lock is stale when its
+ * Node has no flock(2), so the lock is a file created with O_EXCL (which fails if the name
+ * exists) and holding `pid host time token`. A lock is stale when its
  * holder is a dead process on this host (kill -9 mid-write) or, whatever the host, when
  * it is older than `staleMs` (holders keep it for milliseconds). Breaking a stale lock
  * happens under a second, short-lived lock (`.break`) and re-checks the holder there, so
@@ -109,7 +108,12 @@ export class FileLock {
   }
 
   private isStale(holder: string): boolean {
-    const [pidText, host, timeText] = holder.split(" ");
+    const [pidText, host, timeText, token] = holder.split(" ");
+    if (token === undefined) {
+      // Being written (created, not yet filled) or left so by a holder killed in between: its age decides.
+      const age = ageMs(this.path);
+      return age !== undefined && age > this.staleMs;
+    }
     const age = Date.now() - Number(timeText);
     if (!(age < this.staleMs)) return true; // also catches an unparseable time
     if (host !== HOST) return false;
@@ -118,27 +122,25 @@ export class FileLock {
 }
 
 /**
- * Creates `path` holding `content`, or returns false when it exists. Written under a name nobody
- * else uses, then linked into place: never half-written, never overwriting (link(2) fails on an
- * existing name), never written through a stale hard link a killed process left behind.
+ * Creates `path` holding `content`, or returns false when it exists (O_EXCL: never overwriting,
+ * never writing through a link another process left there). The file is empty for the moment
+ * between its creation and the write; readers judge such a file by its age (FileLock.isStale).
+ * One file creation per lock: on a disk busy writing back, each creation is the costly part.
  */
 export function createExclusive(path: string, content: string): boolean {
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
-  const fd = openSync(tmp, "wx", FILE_MODE);
+  let fd: number;
+  try {
+    fd = openSync(path, "wx", FILE_MODE);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  }
   try {
     writeFileSync(fd, content);
   } finally {
     closeSync(fd);
   }
-  try {
-    linkSync(tmp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw err;
-  } finally {
-    unlinkQuietly(tmp);
-  }
+  return true;
 }
 
 export function readHolder(path: string): string | undefined {

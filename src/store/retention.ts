@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, u
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { AwlConfig } from "../config/schema.js";
-import { ARCHIVED_INO, type AttemptState, readStateFile, scanSessionTail, writeStateFile } from "./attempt-state.js";
+import { ARCHIVED_INO, type AttemptState, readStateFile, stateFileText, tailState } from "./attempt-state.js";
 import { ensureDir } from "./fs.js";
 import { FileLock } from "./lock.js";
 import { type LogPaths, logPaths } from "./paths.js";
@@ -93,13 +93,12 @@ function archiveOldSessions(paths: LogPaths, config: AwlConfig, now: number, dry
       if (now - statSync(from).mtimeMs < idleMs) continue;
       const statePath = join(paths.attemptState, `${attempt}.json`);
       const data = readFileSync(from);
-      // What the attempt's next writer must continue from: the saved state, brought up to date with the file.
+      // What the attempt's next writer must continue from: the file's last event, or (a file left
+      // empty after an earlier archiving) the state saved then.
       const fd = openSync(from, "r");
       let st: AttemptState;
       try {
-        const saved = readStateFile(statePath);
-        const base = saved && saved.size <= data.length ? saved : { size: 0, ino: 0, nextSeq: 0, startMs: undefined, torn: false };
-        st = base.size < data.length ? scanSessionTail(fd, data.length, base) : base;
+        st = data.length > 0 ? tailState(fd, data.length, 0) : (readStateFile(statePath) ?? { size: 0, ino: 0, nextSeq: 0, startMs: undefined, torn: false });
       } finally {
         closeSync(fd);
       }
@@ -108,7 +107,7 @@ function archiveOldSessions(paths: LogPaths, config: AwlConfig, now: number, dry
       let target = to;
       for (let n = 1; existsSync(target); n++) target = join(dest, `${f.name}.${n}.gz`);
       writeDurable(target, gzipSync(data));
-      writeStateFile(statePath, { ...st, size: 0, ino: ARCHIVED_INO, torn: false });
+      writeDurable(statePath, Buffer.from(stateFileText({ ...st, size: 0, ino: ARCHIVED_INO, torn: false })));
       unlinkSync(from);
       report.sessionsArchived.push({ from, to: target });
     } finally {

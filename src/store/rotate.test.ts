@@ -215,6 +215,17 @@ describe("applyRetention", () => {
     const resumed: number[] = [];
     await forEachEvent(sessionFile(p, "s1"), (e) => resumed.push(e.sequence_num));
     expect(resumed).toEqual([3, 4]);
+    // Archived again, resumed again: the sequence and the attempt's start carry over each time.
+    const idle = new Date(NOW - 3 * 3_600_000);
+    utimesSync(sessionFile(p, "s1"), idle, idle);
+    expect(applyRetention(c, { now: NOW }).sessionsArchived.map((s) => s.to.slice(p.archive.length + 1))).toEqual(["agent-sessions/s1.jsonl.1.gz"]);
+    const w3 = new LogWriter({ logDir: dir });
+    const [again] = w3.append({ attempt_id: "s1", event_type: "tool_call", timestamp: new Date(NOW).toISOString(), data: { tool_name: "Bash" } });
+    w3.close();
+    expect(again?.sequence_num).toBe(5);
+    const first: number[] = [];
+    await forEachEvent(join(p.archive, "agent-sessions", "s1.jsonl.gz"), (e) => first.push(Date.parse(e.timestamp) - e.elapsed_ms));
+    expect(Date.parse(again?.timestamp ?? "") - (again?.elapsed_ms ?? 0)).toBe(first[0]);
   });
 });
 

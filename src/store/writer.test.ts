@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -70,9 +70,11 @@ describe("LogWriter", () => {
     w.close();
     const p = logPaths(dir);
     for (const d of [dir, p.sessions, p.state, p.attemptState]) expect(statSync(d).mode & 0o777).toBe(0o700);
-    for (const f of [p.stream, p.errors, p.metrics, join(p.sessions, "a.jsonl"), join(p.attemptState, "a.json")]) {
+    for (const f of [p.stream, p.errors, p.metrics, join(p.sessions, "a.jsonl")]) {
       expect(statSync(f).mode & 0o777).toBe(0o600);
     }
+    // The lock is gone once released, and no per-attempt state file is made (the session file's last line says where it ends).
+    expect(readdirSync(p.attemptState)).toEqual([]);
   });
 
   it("uses the injected clock for events without a timestamp and normalizes others to UTC", () => {
@@ -177,7 +179,7 @@ describe("LogWriter", () => {
     expect(session.map((e) => e.sequence_num)).toEqual([0, 1, 2, 3]);
   });
 
-  it("rescans the session file when its state file is missing or stale", () => {
+  it("takes the next sequence number and the start from the session file, not from a state file", () => {
     const dir = tmp();
     const p = logPaths(dir);
     const w1 = new LogWriter({ logDir: dir });
@@ -270,6 +272,20 @@ describe("FileLock", () => {
     a.release();
     expect(b.tryAcquire()).toBe(true);
     b.release();
+  });
+
+  it("respects a lock file still being written, and breaks one left empty long ago", () => {
+    const path = join(tmp(), "x.lock");
+    writeFileSync(path, ""); // created, its holder not yet written
+    const lock = new FileLock(path, { staleMs: 10_000 });
+    expect(lock.tryAcquire()).toBe(false);
+    expect(readFileSync(path, "utf8")).toBe("");
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path, old, old);
+    expect(lock.tryAcquire()).toBe(true);
+    expect(readFileSync(path, "utf8")).toMatch(new RegExp(`^${process.pid} ${hostname()} `));
+    lock.release();
+    expect(existsSync(path)).toBe(false);
   });
 });
 

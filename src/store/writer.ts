@@ -9,7 +9,7 @@ import {
   parseMetricsRecord,
   SCHEMA_VERSION,
 } from "../schema/index.js";
-import { ARCHIVED_INO, type AttemptState, readStateFile, scanSessionTail, writeStateFile } from "./attempt-state.js";
+import { ARCHIVED_INO, type AttemptState, readStateFile, tailState } from "./attempt-state.js";
 import { closeQuietly, endsTorn, ensureDir, openAppend, writeAll } from "./fs.js";
 import { FileLock, type LockOptions } from "./lock.js";
 import { attemptFileName, type LogPaths, logPaths } from "./paths.js";
@@ -37,7 +37,6 @@ interface Cursor {
   fd: number | undefined;
   st: AttemptState;
   leaseStart: number;
-  dirty: boolean;
   /** Lines of the current batch not yet written. */
   pending: Buffer[];
 }
@@ -66,9 +65,9 @@ let exitHookInstalled = false;
  * and keeps it as a lease for the rest of the current event-loop turn (at most `leaseMs`),
  * so a burst of events costs one lock, not one per event; before blocking on another
  * attempt's lock it gives back every lease it holds, so two writers can never deadlock.
- * Under the lock, the attempt's state file says where the session file ended; if the
- * file has grown (another writer, or one killed before saving its state), the new tail
- * is read to find the last sequence number. The lock is released, and the state saved,
+ * Under the lock, a writer whose session file is not as it left it (another writer appended,
+ * or this is its first lease) reads the file's last event for the next sequence number and
+ * the attempt's start (attempt-state.ts, tailState). The lock is released
  * on the next turn of the event loop, on `close()` and at process exit.
  */
 export class LogWriter {
@@ -139,7 +138,6 @@ export class LogWriter {
       cur.pending.push(bytes);
       cur.st.size += bytes.length;
       cur.st.nextSeq++;
-      cur.dirty = true;
       this.pendingCursors.add(cur);
       this.stream.pending.push(bytes);
       if (event.event_type === "error") this.errors.pending.push(bytes);
@@ -169,14 +167,14 @@ export class LogWriter {
     return clean;
   }
 
-  /** Gives back every attempt lock now, saving each attempt's state. */
+  /** Gives back every attempt lock now. */
   releaseLocks(): void {
     this.flushPending();
-    for (const cur of this.held) this.releaseCursor(cur);
+    for (const cur of this.held) cur.lock.release();
     this.held.clear();
     // A writer that went through thousands of attempts (an import of a whole session store)
     // keeps only the most recent ones open: each holds a descriptor. A forgotten attempt is
-    // picked up again from its state file, as another process's would be.
+    // picked up again from its session file's last line, as another process's would be.
     for (const [id, cur] of this.cursors) {
       if (this.cursors.size <= this.maxOpenFiles) break;
       if (cur.pending.length > 0) continue;
@@ -266,7 +264,6 @@ export class LogWriter {
         fd: undefined,
         st: { size: 0, ino: 0, nextSeq: 0, startMs: undefined, torn: false },
         leaseStart: 0,
-        dirty: false,
         pending: [],
       };
       this.cursors.set(attemptId, cur);
@@ -274,8 +271,7 @@ export class LogWriter {
     if (cur.lock.held) {
       if (Date.now() - cur.leaseStart < this.leaseMs) return cur;
       this.flushPending();
-      // Offer the attempt to other writers now and then. The state is not saved here: a writer
-      // that takes over finds the file longer than the saved state and reads the difference.
+      // Offer the attempt to other writers now and then: one that takes over reads where the file ends.
       cur.lock.release();
       this.held.delete(cur);
     }
@@ -305,25 +301,14 @@ export class LogWriter {
     const { size, ino } = fstatSync(cur.fd);
     let st = cur.st;
     if (st.ino !== ino || st.size !== size) {
-      const saved = readStateFile(cur.statePath);
-      // ino 0: retention archived the attempt's file (store/retention.ts); a new file continues its sequence.
-      const continues = saved && (saved.ino === ino || (saved.ino === ARCHIVED_INO && size === 0)) && saved.size <= size;
-      st = continues ? saved : { size: 0, ino, nextSeq: 0, startMs: undefined, torn: false };
-      if (st.size < size) st = scanSessionTail(cur.fd, size, st);
-      st.ino = ino;
-      cur.dirty = true;
+      if (size > 0) st = tailState(cur.fd, size, ino);
+      else {
+        // An empty file: new, or the next one after retention archived the attempt's last (store/retention.ts), which continues its sequence.
+        const saved = readStateFile(cur.statePath);
+        st = saved?.ino === ARCHIVED_INO ? { ...saved, size: 0, ino, torn: false } : { size: 0, ino, nextSeq: 0, startMs: undefined, torn: false };
+      }
     }
     cur.st = st;
-  }
-
-  private releaseCursor(cur: Cursor): void {
-    if (!cur.lock.held) return;
-    try {
-      if (cur.dirty) writeStateFile(cur.statePath, cur.st);
-      cur.dirty = false;
-    } finally {
-      cur.lock.release();
-    }
   }
 
   private scheduleRelease(): void {
