@@ -210,6 +210,9 @@ async function recordSource(label: string, source: Source, ctx: ImportContext, u
   try {
     return await record(ctx, { adapter, format, events, facts, attemptId, sessionId, untimedAt, heldKeys: source.heldKeys ?? [] }, known);
   } finally {
+    // The attempt's lock goes with the claim: an import thread may go through many files without
+    // the event-loop turn that gives a writer's leases back, and another thread may want it next.
+    ctx.writer.releaseLocks();
     release();
   }
 }

@@ -4,8 +4,10 @@ import type { FileState } from "./import-state.js";
 
 /**
  * Imports files on `jobs` worker threads (import-worker.ts), the largest files first so the
- * threads finish together. Each thread asks for a file when it is free; this thread hands
- * them out, grants attempt claims one holder at a time, and adds up the summaries.
+ * threads finish together. The threads share one list and take its next file, and claim an
+ * attempt, through shared memory: no round trip to this thread per file, which on two cores
+ * left each import thread waiting a tenth of its time. This thread only collects what each
+ * file reports (journal records, summaries, progress).
  */
 
 export interface WorkerSetup {
@@ -15,13 +17,14 @@ export interface WorkerSetup {
   stateDir: string;
 }
 
+export interface WorkerData extends WorkerSetup {
+  files: { path: string; before: FileState | undefined }[];
+  /** Int32 cells: [0] the index of the next file to take, [1 + stripe] an attempt claim (claimStripe). */
+  shared: SharedArrayBuffer;
+}
+
 /** Messages from a worker. */
-export type FromWorker =
-  | { type: "next" }
-  | { type: "claim"; attemptId: string }
-  | { type: "release"; attemptId: string }
-  | { type: "done"; path: string; summary: ImportSummary; remember: Remembered[] }
-  | { type: "failed"; message: string };
+export type FromWorker = { type: "done"; path: string; summary: ImportSummary; remember: Remembered[] } | { type: "failed"; message: string };
 
 /** A file's journal record, which the import's own thread writes. */
 export interface Remembered {
@@ -30,8 +33,17 @@ export interface Remembered {
   resume: string | undefined;
 }
 
-/** Messages to a worker. */
-export type ToWorker = { type: "file"; path: string; before: FileState | undefined } | { type: "stop" } | { type: "granted"; attemptId: string };
+/**
+ * Attempt claims are striped: an attempt's claim is one of this many cells, chosen by its id. Two
+ * attempts that share a cell are merely imported one after the other; a thread holds one claim at a time.
+ */
+export const CLAIM_STRIPES = 4096;
+
+export function claimStripe(attemptId: string): number {
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < attemptId.length; i++) h = Math.imul(h ^ attemptId.charCodeAt(i), 0x01000193);
+  return 1 + ((h >>> 0) % CLAIM_STRIPES);
+}
 
 export async function importInWorkers(
   files: readonly { path: string; size: number; before: FileState | undefined }[],
@@ -41,36 +53,21 @@ export async function importInWorkers(
 ): Promise<void> {
   const queue = [...files].sort((a, b) => b.size - a.size);
   const sizes = new Map(files.map((f) => [f.path, f.size]));
-  /** Attempt → the workers waiting for it after its holder (the holder is not in the list). */
-  const claims = new Map<string, Worker[]>();
+  const data: WorkerData = {
+    ...setup,
+    files: queue.map((f) => ({ path: f.path, before: f.before })),
+    shared: new SharedArrayBuffer(4 * (1 + CLAIM_STRIPES)),
+  };
   const workers: Worker[] = [];
-  const send = (w: Worker, m: ToWorker) => w.postMessage(m);
   try {
     await new Promise<void>((resolve, reject) => {
       let running = jobs;
       for (let i = 0; i < jobs; i++) {
-        const w = startWorker(setup);
+        const w = startWorker(data);
         workers.push(w);
         w.on("message", (m: FromWorker) => {
-          if (m.type === "next") {
-            const f = queue.shift();
-            send(w, f ? { type: "file", path: f.path, before: f.before } : { type: "stop" });
-          } else if (m.type === "claim") {
-            const waiting = claims.get(m.attemptId);
-            if (waiting) waiting.push(w);
-            else {
-              claims.set(m.attemptId, []);
-              send(w, { type: "granted", attemptId: m.attemptId });
-            }
-          } else if (m.type === "release") {
-            const next = claims.get(m.attemptId)?.shift();
-            if (next) send(next, { type: "granted", attemptId: m.attemptId });
-            else claims.delete(m.attemptId);
-          } else if (m.type === "done") {
-            onFile(m, sizes.get(m.path) ?? 0);
-          } else if (m.type === "failed") {
-            reject(new Error(m.message));
-          }
+          if (m.type === "done") onFile(m, sizes.get(m.path) ?? 0);
+          else reject(new Error(m.message));
         });
         w.once("error", reject);
         w.once("exit", (code) => {
@@ -80,18 +77,19 @@ export async function importInWorkers(
       }
     });
   } finally {
+    // A thread that failed may have left a claim taken: the others are stopped, not waited for.
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 
-function startWorker(setup: WorkerSetup): Worker {
+function startWorker(data: WorkerData): Worker {
   const here = import.meta.url;
-  if (here.endsWith(".js")) return new Worker(new URL("./import-worker.js", here), { workerData: setup });
+  if (here.endsWith(".js")) return new Worker(new URL("./import-worker.js", here), { workerData: data });
   // Running from source (tests, tsx): the thread registers tsx before loading the TypeScript entry.
   const api = import.meta.resolve("tsx/esm/api");
   const entry = new URL("./import-worker.ts", here).href;
   return new Worker(`import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, {
     eval: true,
-    workerData: setup,
+    workerData: data,
   });
 }

@@ -1,49 +1,41 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { LogWriter } from "../store/writer.js";
 import { type ClaimAttempt, emptySummary, importFile } from "./import-file.js";
-import type { FromWorker, Remembered, ToWorker, WorkerSetup } from "./import-pool.js";
+import { claimStripe, type FromWorker, type Remembered, type WorkerData } from "./import-pool.js";
 
 /**
- * One import thread: asks for a file, imports it with its own writer, reports the file's
- * summary, and asks again until told to stop. A failure ends the whole import, as it would
- * in one thread.
+ * One import thread: takes the next file of the shared list, imports it with its own writer,
+ * reports the file's summary, and takes the next, until the list is done. A failure ends the
+ * whole import, as it would in one thread.
  */
 
 const port = parentPort;
 if (!port) throw new Error("import-worker.ts runs as a worker thread");
-const setup = workerData as WorkerSetup;
-const inbox: ToWorker[] = [];
-let waiting: ((m: ToWorker) => void) | undefined;
-port.on("message", (m: ToWorker) => {
-  if (waiting) {
-    const w = waiting;
-    waiting = undefined;
-    w(m);
-  } else inbox.push(m);
-});
-const receive = (): Promise<ToWorker> => {
-  const m = inbox.shift();
-  return m ? Promise.resolve(m) : new Promise((r) => (waiting = r));
-};
+const data = workerData as WorkerData;
+const cells = new Int32Array(data.shared);
 const send = (m: FromWorker) => port.postMessage(m);
 
+/** Waits (blocking this thread, which has nothing else to do) until no other thread holds the attempt's stripe. */
 const claim: ClaimAttempt = async (attemptId) => {
-  send({ type: "claim", attemptId });
-  const m = await receive();
-  if (m.type !== "granted" || m.attemptId !== attemptId) throw new Error(`import thread: expected the claim of ${attemptId}, got ${m.type}`);
-  return () => send({ type: "release", attemptId });
+  const cell = claimStripe(attemptId);
+  while (Atomics.compareExchange(cells, cell, 0, 1) !== 0) Atomics.wait(cells, cell, 1);
+  return () => {
+    Atomics.store(cells, cell, 0);
+    Atomics.notify(cells, cell);
+  };
 };
 
-const writer = new LogWriter({ logDir: setup.logDir, streamFile: setup.streamFile, enabled: setup.enabled });
+const writer = new LogWriter({ logDir: data.logDir, streamFile: data.streamFile, enabled: data.enabled });
 try {
-  for (;;) {
-    send({ type: "next" });
-    const m = await receive();
-    if (m.type !== "file") break;
+  for (let i = Atomics.add(cells, 0, 1); i < data.files.length; i = Atomics.add(cells, 0, 1)) {
+    const f = data.files[i];
+    if (!f) break;
     const summary = emptySummary();
     const remember: Remembered[] = [];
-    await importFile(m.path, m.before, { writer, stateDir: setup.stateDir, remember: (path, state, resume) => remember.push({ path, state, resume }), summary, claim });
-    send({ type: "done", path: m.path, summary, remember });
+    await importFile(f.path, f.before, { writer, stateDir: data.stateDir, remember: (path, state, resume) => remember.push({ path, state, resume }), summary, claim });
+    send({ type: "done", path: f.path, summary, remember });
+    // A turn of the event loop between files: what V8 and Node finish there (freed buffers) keeps the thread's memory down.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 } catch (err) {
   send({ type: "failed", message: err instanceof Error ? err.message : String(err) });
