@@ -142,6 +142,10 @@ const dir = mkdtempSync(join(tmpdir(), "awl-bench-import-"));
 try {
   const corpus = join(dir, "corpus");
   const gen = generate(corpus);
+  // The corpus is 700 MB written a moment ago. Left dirty, the kernel writes it back (after 30 s)
+  // in the middle of a measurement, and every file awl creates then waits on the journal. A
+  // user's session files were written over months: measure against files on disk.
+  spawnSync("sync");
   const mb = (gen.claudeBytes + gen.codexBytes) / 1048576;
   const tBase = baseline(corpus);
   const ccusage = timed(ccusageBin(), ["daily", "--json", "--offline"], {
@@ -159,6 +163,7 @@ try {
   const again = timed(process.execPath, awl, {});
   const againOut = { summary: JSON.parse(again.stdout.trim().split("\n").at(-1)!) as { events: number; unchanged: number } };
   const grew = grow(corpus);
+  spawnSync("sync");
   const grown = timed(process.execPath, awl, {});
   const grownOut = JSON.parse(grown.stdout.trim().split("\n").at(-1)!) as { events: number; files: number; duplicates: number };
   report("import", [
