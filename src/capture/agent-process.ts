@@ -101,13 +101,25 @@ export function startAgent(opts: StartOptions): AgentProcess {
   };
 }
 
-/** Copies a child's output to `sink` unchanged (pausing while the sink is full) and hands each chunk on. */
+/**
+ * Copies a child's output to `sink` unchanged (pausing while the sink is full) and hands each
+ * chunk on. A sink that closes (its reader went away: `awl run … | head`) stops the copy, not
+ * the recording: the agent is drained and recorded to its end.
+ */
 function handOver(source: NodeJS.ReadableStream, sink: Writable, now: () => number) {
   const h: { keep: OnChunk } = { keep: () => undefined };
+  // Its EPIPE is expected here; the CLI listens too, a library caller may not.
+  if (sink.listenerCount("error") === 0) sink.on("error", () => undefined);
   source.on("data", (chunk: Buffer) => {
-    if (!sink.write(chunk)) {
+    if (!sink.destroyed && !sink.write(chunk)) {
       source.pause();
-      sink.once("drain", () => source.resume());
+      const resume = () => {
+        sink.off("drain", resume);
+        sink.off("close", resume);
+        source.resume();
+      };
+      sink.on("drain", resume);
+      sink.on("close", resume);
     }
     h.keep(chunk, now());
   });

@@ -79,6 +79,14 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   };
   const SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const s of SIGNALS) process.on(s, onSignal);
+  // A reader that goes away (`awl sessions | head -1`) closes the pipe: writes fail with EPIPE.
+  // A command stops there, as at Ctrl-C. `awl run` does not: its agent goes on, and so does the
+  // recording, without the passthrough (agent-process.ts).
+  const onClosedOutput = () => {
+    if (argv[0] !== "run" && !controller.signal.aborted) controller.abort("EPIPE");
+  };
+  io.stdout.on("error", onClosedOutput);
+  io.stderr.on("error", onClosedOutput);
   const signal = io.signal ? AbortSignal.any([io.signal, controller.signal]) : controller.signal;
   try {
     let exitCode: number = EXIT.ok;
@@ -109,5 +117,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     return EXIT.failure;
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
+    io.stdout.off("error", onClosedOutput);
+    io.stderr.off("error", onClosedOutput);
   }
 }

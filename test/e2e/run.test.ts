@@ -1,10 +1,10 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AwlEvent, MetricsRecord } from "../../src/schema/index.js";
 import { logPaths } from "../../src/store/paths.js";
-import { awl } from "../helpers/awl.js";
+import { AWL_SOURCE, awl, TSX } from "../helpers/awl.js";
 import { useTmpDir } from "../helpers/tmp.js";
 
 const tmp = useTmpDir();
@@ -135,5 +135,32 @@ describe("awl run", () => {
     expect(r.code).toBe(0);
     expect(metrics(dir)[0]?.metrics).toMatchObject({ files_modified: 2, lines_added: 4, lines_deleted: 1, commits: 1 });
     expect(events(dir)[0]).toMatchObject({ branch: expect.any(String), data: { git_head: expect.stringMatching(/^[0-9a-f]{40}$/) } });
+  });
+
+  it("goes on recording when its reader goes away (`awl run … | head -1`): no crash, the agent runs to its end", async () => {
+    const dir = tmp();
+    // 2 MB cannot pass a 64 kB pipe before the reader is gone: later writes meet EPIPE.
+    const script = `process.stdout.write("first\\n"); for (let i = 0; i < 2000; i++) process.stdout.write("x".repeat(1023) + "\\n"); process.stdout.write("last line\\n");`;
+    const child = spawn(node, ["--import", TSX, AWL_SOURCE, "run", "--log-dir", dir, "--attempt-id", "cut", "--", node, "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.once("data", () => child.stdout.destroy());
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const out = events(dir).filter((e) => e.event_type === "agent_output").map((e) => (e.data as { output: string }).output).join("\n");
+    expect(out).toContain("last line");
+    expect(out.split("\n").filter((l) => l.startsWith("x"))).toHaveLength(2000);
+    expect(end(dir)).toMatchObject({ completion_status: "success", exit_code: 0 });
+  });
+
+  it("another command whose reader is gone ends quietly", async () => {
+    const child = spawn(node, ["--import", TSX, AWL_SOURCE, "emit", "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy(); // closed before awl writes its help
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 });
