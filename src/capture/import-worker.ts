@@ -15,10 +15,14 @@ const data = workerData as WorkerData;
 const cells = new Int32Array(data.shared);
 const send = (m: FromWorker) => port.postMessage(m);
 
-/** Waits (blocking this thread, which has nothing else to do) until no other thread holds the attempt's stripe. */
+/**
+ * Waits (blocking this thread, which has nothing else to do) until no other thread holds the
+ * attempt's stripe. In short waits: a thread that died holding a claim fails the import, and
+ * stopping this one must not wait for a wake-up that never comes.
+ */
 const claim: ClaimAttempt = async (attemptId) => {
   const cell = claimStripe(attemptId);
-  while (Atomics.compareExchange(cells, cell, 0, 1) !== 0) Atomics.wait(cells, cell, 1);
+  while (Atomics.compareExchange(cells, cell, 0, 1) !== 0) Atomics.wait(cells, cell, 1, 100);
   return () => {
     Atomics.store(cells, cell, 0);
     Atomics.notify(cells, cell);
