@@ -41,3 +41,33 @@ describe("follow across a rotation", () => {
     expect(got.find((g) => g.line === "e")!.from).toBe("current");
   });
 });
+
+describe("follow, line by line", () => {
+  it("keeps a character cut by a read whole, and reports byte offsets exactly", async () => {
+    const file = join(tmp(), "log.jsonl");
+    // Two-, three- and four-byte characters, read 5 bytes at a time: every kind of cut happens.
+    const lines = ["café → ok", "naïve 🚀 launch", "plain", "→→→", "ünïcödé at the end é"];
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const got: string[] = [];
+    const ends: number[] = [];
+    const controller = new AbortController();
+    const run = follow(file, {
+      start: 0,
+      pollMs: 20,
+      chunkBytes: 5,
+      signal: controller.signal,
+      onLines: (ls, end) => {
+        got.push(...ls);
+        ends.push(end);
+      },
+    });
+    await expect.poll(() => got.length, { timeout: 5000, interval: 10 }).toBe(lines.length);
+    controller.abort();
+    await run;
+    expect(got).toEqual(lines);
+    expect(ends.at(-1)).toBe(Buffer.byteLength(`${lines.join("\n")}\n`));
+    // Every offset handed over is just past a newline: where a restart would resume.
+    const text = Buffer.from(`${lines.join("\n")}\n`);
+    for (const end of ends) expect(text[end - 1]).toBe(0x0a);
+  });
+});

@@ -36,6 +36,8 @@ export interface FollowOptions {
    * several rotations also reads the files rotated in between (plain or compressed).
    */
   rotation?: { journal: string; archiveDir: string };
+  /** Bytes read at a time (default 1 MiB); small in tests, to put line and character boundaries across reads. */
+  chunkBytes?: number;
 }
 
 export interface LinesInfo {
@@ -45,12 +47,14 @@ export interface LinesInfo {
 }
 
 const CHUNK = 1 << 20;
+const NO_BYTES = Buffer.alloc(0);
 
 interface Open {
   fh: FileHandle;
   ino: number;
   pos: number;
-  carry: string;
+  /** The bytes of a line not yet complete: kept as bytes, so a character cut by a read stays whole. */
+  carry: Buffer;
   /** Retired (rotated away): read until this time. */
   until?: number;
 }
@@ -84,7 +88,7 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
       const h = await open(path, "r");
       const st = await h.stat();
       const pos = !initial ? 0 : opts.start === undefined || opts.start === "end" ? st.size : Math.min(opts.start, st.size);
-      cur = { fh: h, ino: st.ino, pos, carry: "" };
+      cur = { fh: h, ino: st.ino, pos, carry: NO_BYTES };
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
@@ -92,21 +96,20 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
     }
   };
 
-  const buf = Buffer.allocUnsafe(CHUNK);
+  const chunkBytes = opts.chunkBytes ?? CHUNK;
+  const buf = Buffer.allocUnsafe(chunkBytes);
   const drain = async (f: Open, from: LinesInfo["from"]): Promise<void> => {
     for (;;) {
-      const { bytesRead } = await f.fh.read(buf, 0, CHUNK, f.pos);
+      const { bytesRead } = await f.fh.read(buf, 0, chunkBytes, f.pos);
       if (bytesRead <= 0) return;
       f.pos += bytesRead;
-      const text = f.carry + buf.toString("utf8", 0, bytesRead);
-      const lastNl = text.lastIndexOf("\n");
-      if (lastNl === -1) {
-        f.carry = text;
-        continue;
-      }
-      f.carry = text.slice(lastNl + 1);
-      const lines = text.slice(0, lastNl).split("\n");
-      await opts.onLines(lines, f.pos - Buffer.byteLength(f.carry, "utf8"), { from, ino: f.ino });
+      const bytes = f.carry.length > 0 ? Buffer.concat([f.carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+      const lastNl = bytes.lastIndexOf(0x0a);
+      // Copied: `buf` is read into again.
+      f.carry = Buffer.from(bytes.subarray(lastNl + 1));
+      if (lastNl === -1) continue;
+      const lines = bytes.toString("utf8", 0, lastNl).split("\n");
+      await opts.onLines(lines, f.pos - f.carry.length, { from, ino: f.ino });
       if (opts.signal?.aborted) return;
     }
   };
@@ -136,7 +139,7 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
       }
       try {
         const fh = await open(file, "r");
-        retired.push({ fh, ino: (await fh.stat()).ino, pos: 0, carry: "", until: Date.now() + graceMs });
+        retired.push({ fh, ino: (await fh.stat()).ino, pos: 0, carry: NO_BYTES, until: Date.now() + graceMs });
       } catch {
         // compressed meanwhile: read the .gz
         for await (const lines of readLines(`${file}.gz`)) await opts.onLines(lines, 0, { from: "previous", ino: 0 });
@@ -177,7 +180,7 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
         if (reopened) continue;
       } else if (cur && st && st.size < cur.pos) {
         cur.pos = 0;
-        cur.carry = "";
+        cur.carry = NO_BYTES;
         opts.onReset?.("truncated");
         continue;
       } else if (!cur && st && (await openCurrent(false))) {
