@@ -18,7 +18,14 @@ const ROUNDS = Number(process.env.BENCH_RUN_ROUNDS ?? 5);
 const PACE_S = Number(process.env.BENCH_RUN_PACE_S ?? 2);
 const ROOT = join(import.meta.dirname, "..");
 const line = `"line " + i + " of the agent's output, some text to make it realistic\\n"`;
-const program = [process.execPath, "-e", `let s = ""; for (let i = 0; i < ${LINES}; i++) { s += ${line}; if (s.length > 65536) { process.stdout.write(s); s = ""; } } process.stdout.write(s);`];
+// The program reports its own time, from its first statement to its exit, on stderr: what awl
+// costs the agent itself (stdout into awl's pipe rather than /dev/null), without awl's own start.
+const program = [
+  process.execPath,
+  "-e",
+  `const t0 = performance.now(); process.on("exit", () => process.stderr.write("OWN " + (performance.now() - t0) + "\\n"));
+   let s = ""; for (let i = 0; i < ${LINES}; i++) { s += ${line}; if (s.length > 65536) { process.stdout.write(s); s = ""; } } process.stdout.write(s);`,
+];
 // The same lines in 200 writes spread evenly over PACE_S seconds (an agent prints, thinks, prints).
 const BATCHES = 200;
 const paced = [
@@ -39,23 +46,29 @@ execFileSync("git", ["init", "-q"], { cwd: repo });
 execFileSync("git", ["-c", "user.email=bench@example.com", "-c", "user.name=bench", "commit", "-q", "--allow-empty", "-m", "start"], { cwd: repo });
 
 let n = 0;
-function wall(argv: string[], under: boolean): number {
+/** Wall time in seconds, and the program's own time where it reports one (`OWN ms` on stderr). */
+function wall(argv: string[], under: boolean): { wall: number; own: number } {
   const full = under ? [...awl, "--log-dir", logs, "--attempt-id", `bench-${n++}`, "--", ...argv] : argv;
   const t0 = performance.now();
-  const r = spawnSync(full[0]!, full.slice(1), { cwd: repo, stdio: ["ignore", "ignore", "inherit"] });
-  if (r.status !== 0) throw new Error(`${full.join(" ")} exited ${r.status}`);
-  return (performance.now() - t0) / 1000;
+  const r = spawnSync(full[0]!, full.slice(1), { cwd: repo, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${full.join(" ")} exited ${r.status}: ${r.stderr}`);
+  const own = /OWN ([\d.]+)/.exec(r.stderr);
+  return { wall: seconds, own: own ? Number(own[1]) / 1000 : Number.NaN };
 }
 
 /** Best of `rounds`, bare and wrapped alternating so both see the same load. */
-function pair(argv: string[], rounds: number): { bare: number; wrapped: number } {
-  let bare = Infinity;
-  let wrapped = Infinity;
+function pair(argv: string[], rounds: number): { bare: number; wrapped: number; ownBare: number; ownWrapped: number } {
+  const best = { bare: Infinity, wrapped: Infinity, ownBare: Infinity, ownWrapped: Infinity };
   for (let i = 0; i < rounds; i++) {
-    bare = Math.min(bare, wall(argv, false));
-    wrapped = Math.min(wrapped, wall(argv, true));
+    const b = wall(argv, false);
+    const w = wall(argv, true);
+    best.bare = Math.min(best.bare, b.wall);
+    best.wrapped = Math.min(best.wrapped, w.wall);
+    best.ownBare = Math.min(best.ownBare, b.own);
+    best.ownWrapped = Math.min(best.ownWrapped, w.own);
   }
-  return { bare, wrapped };
+  return best;
 }
 
 const s = (x: number) => +x.toFixed(3);
@@ -75,6 +88,9 @@ try {
     { metric: "under awl run s", value: s(lines.wrapped) },
     { metric: "added (awl's start-up included)", value: pct(added / lines.bare), target: "< 10 %" },
     { metric: "added seconds", value: s(added) },
+    { metric: "the program's own time (first statement to exit): alone s", value: s(lines.ownBare) },
+    { metric: "the program's own time: under awl run s", value: s(lines.ownWrapped) },
+    { metric: "the program's own time: added", value: pct((lines.ownWrapped - lines.ownBare) / lines.ownBare) },
     { metric: "fixed: awl run around `true`, s", value: s(fixedCost) },
     { metric: "  for scale: node -e '' alone, s", value: s(node) },
     { metric: "per-line: added minus fixed, s", value: s(perLine) },
