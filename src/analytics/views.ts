@@ -1,5 +1,5 @@
 import { type ActionStatus, type ALERT_TYPES, type AlertAction, EVENT_TYPES } from "../schema/vocabulary.js";
-import { DEFAULT_MAX_LINE_BYTES } from "../store/reader.js";
+import { DEFAULT_MAX_LINE_BYTES } from "../store/lines.js";
 import { sqlList, successMacroSql } from "./success.js";
 
 /**

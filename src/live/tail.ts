@@ -2,6 +2,7 @@ import { createReadStream, type FSWatcher, readdirSync, statSync, watch } from "
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { createGunzip } from "node:zlib";
+import { LineCutter } from "../store/lines.js";
 
 /**
  * The live tail of the event stream. It hands over complete lines only (a partial last
@@ -157,7 +158,7 @@ async function readFinished(path: string, offset: number, opts: TailOptions): Pr
   const chunk = opts.chunkBytes ?? CHUNK;
   const src = gz ? createReadStream(path, { highWaterMark: chunk }).pipe(createGunzip({ chunkSize: Math.max(64, chunk) })) : createReadStream(path, { start: offset, highWaterMark: chunk });
   let skip = gz ? offset : 0;
-  let carry: Buffer = Buffer.alloc(0);
+  const cut = new LineCutter(offset);
   try {
     for await (let chunk of src as AsyncIterable<Buffer>) {
       if (opts.signal?.aborted) return;
@@ -167,15 +168,12 @@ async function readFinished(path: string, offset: number, opts: TailOptions): Pr
         chunk = chunk.subarray(drop);
         if (chunk.length === 0) continue;
       }
-      const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      const nl = buf.lastIndexOf(0x0a);
-      if (nl === -1) {
-        carry = Buffer.from(buf);
-        continue;
-      }
-      const lines = buf.toString("utf8", 0, nl).split("\n");
-      pos.offset += nl + 1;
-      carry = Buffer.from(buf.subarray(nl + 1));
+      const lines: string[] = [];
+      cut.push(chunk, (line) => {
+        lines.push(line);
+      });
+      pos.offset = cut.offset; // past a skipped over-long line too
+      if (lines.length === 0) continue;
       await opts.onLines(lines, { ...pos });
     }
   } catch (err) {
@@ -220,8 +218,8 @@ export async function tail(opts: TailOptions): Promise<void> {
 
   let fh: FileHandle | undefined;
   const pos: TailPosition = { ino: 0, offset: 0, head: "" };
-  // The bytes of a partial last line, kept as bytes: a multi-byte character may straddle a read.
-  let carry: Buffer = Buffer.alloc(0);
+  // The partial last line waits here; reads go on at `pos.offset + cut.pending`.
+  const cut = new LineCutter();
 
   const openLive = async (at: "end" | number): Promise<boolean> => {
     try {
@@ -231,7 +229,7 @@ export async function tail(opts: TailOptions): Promise<void> {
       pos.ino = st.ino;
       pos.offset = at === "end" ? st.size : Math.min(at, st.size);
       pos.head = await headOf(h, st.size);
-      carry = Buffer.alloc(0);
+      cut.reset(pos.offset);
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
@@ -244,8 +242,7 @@ export async function tail(opts: TailOptions): Promise<void> {
   const drain = async (): Promise<void> => {
     if (!fh) return;
     for (;;) {
-      const readAt = pos.offset + carry.length;
-      const { bytesRead } = await fh.read(buf, 0, chunkBytes, readAt);
+      const { bytesRead } = await fh.read(buf, 0, chunkBytes, pos.offset + cut.pending);
       if (bytesRead <= 0) return;
       // Checked after the read: bytes read from a file truncated and refilled meanwhile are dropped, never handed over.
       const head = await headOf(fh, HEAD_BYTES);
@@ -253,20 +250,17 @@ export async function tail(opts: TailOptions): Promise<void> {
         opts.onNote?.(`${opts.path} was truncated: reading it from the start`);
         pos.offset = 0;
         pos.head = head;
-        carry = Buffer.alloc(0);
+        cut.reset(0);
         continue;
       }
       pos.head = head;
-      // Copied: `buf` is reused by the next read.
-      const bytes = Buffer.concat([carry, buf.subarray(0, bytesRead)]);
-      const nl = bytes.lastIndexOf(0x0a);
-      if (nl === -1) {
-        carry = bytes;
-        continue;
-      }
-      carry = bytes.subarray(nl + 1);
-      pos.offset += nl + 1;
-      await opts.onLines(bytes.toString("utf8", 0, nl).split("\n"), { ...pos });
+      const lines: string[] = [];
+      cut.push(buf.subarray(0, bytesRead), (line) => {
+        lines.push(line);
+      });
+      pos.offset = cut.offset; // past a skipped over-long line too
+      if (lines.length === 0) continue;
+      await opts.onLines(lines, { ...pos });
       if (opts.signal?.aborted) return;
     }
   };
@@ -383,6 +377,7 @@ export async function tail(opts: TailOptions): Promise<void> {
         if (size < start.offset || !sameHead(start.head, pos.head)) {
           opts.onNote?.(`${opts.path} was truncated while the watcher was stopped: reading it from the start`);
           pos.offset = 0;
+          cut.reset(0);
         }
       } else {
         await fh?.close();
@@ -427,11 +422,11 @@ export async function tail(opts: TailOptions): Promise<void> {
         if (fh) continue;
       } else if (fh && st) {
         const head = await headOf(fh, Math.min(st.size, headLength(pos.head)));
-        if (st.size < pos.offset + carry.length || head !== pos.head) {
+        if (st.size < pos.offset + cut.pending || head !== pos.head) {
           opts.onNote?.(`${opts.path} was truncated: reading it from the start`);
           pos.offset = 0;
           pos.head = await headOf(fh, st.size);
-          carry = Buffer.alloc(0);
+          cut.reset(0);
           continue;
         }
       } else if (!fh && st) {

@@ -1,6 +1,7 @@
 import { type FSWatcher, watch } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
+import { LineCutter } from "./lines.js";
 import { readLines } from "./reader.js";
 import { rotatedSince } from "./rotate.js";
 
@@ -47,14 +48,12 @@ export interface LinesInfo {
 }
 
 const CHUNK = 1 << 20;
-const NO_BYTES = Buffer.alloc(0);
 
 interface Open {
   fh: FileHandle;
   ino: number;
-  pos: number;
-  /** The bytes of a line not yet complete: kept as bytes, so a character cut by a read stays whole. */
-  carry: Buffer;
+  /** Where the lines handed over end (`cut.offset`); reads go on at `cut.offset + cut.pending`. */
+  cut: LineCutter;
   /** Retired (rotated away): read until this time. */
   until?: number;
 }
@@ -88,7 +87,7 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
       const h = await open(path, "r");
       const st = await h.stat();
       const pos = !initial ? 0 : opts.start === undefined || opts.start === "end" ? st.size : Math.min(opts.start, st.size);
-      cur = { fh: h, ino: st.ino, pos, carry: NO_BYTES };
+      cur = { fh: h, ino: st.ino, cut: new LineCutter(pos) };
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
@@ -100,16 +99,14 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
   const buf = Buffer.allocUnsafe(chunkBytes);
   const drain = async (f: Open, from: LinesInfo["from"]): Promise<void> => {
     for (;;) {
-      const { bytesRead } = await f.fh.read(buf, 0, chunkBytes, f.pos);
+      const { bytesRead } = await f.fh.read(buf, 0, chunkBytes, f.cut.offset + f.cut.pending);
       if (bytesRead <= 0) return;
-      f.pos += bytesRead;
-      const bytes = f.carry.length > 0 ? Buffer.concat([f.carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
-      const lastNl = bytes.lastIndexOf(0x0a);
-      // Copied: `buf` is read into again.
-      f.carry = Buffer.from(bytes.subarray(lastNl + 1));
-      if (lastNl === -1) continue;
-      const lines = bytes.toString("utf8", 0, lastNl).split("\n");
-      await opts.onLines(lines, f.pos - f.carry.length, { from, ino: f.ino });
+      const lines: string[] = [];
+      f.cut.push(buf.subarray(0, bytesRead), (line) => {
+        lines.push(line);
+      });
+      if (lines.length === 0) continue;
+      await opts.onLines(lines, f.cut.offset, { from, ino: f.ino });
       if (opts.signal?.aborted) return;
     }
   };
@@ -139,7 +136,7 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
       }
       try {
         const fh = await open(file, "r");
-        retired.push({ fh, ino: (await fh.stat()).ino, pos: 0, carry: NO_BYTES, until: Date.now() + graceMs });
+        retired.push({ fh, ino: (await fh.stat()).ino, cut: new LineCutter(), until: Date.now() + graceMs });
       } catch {
         // compressed meanwhile: read the .gz
         for await (const lines of readLines(`${file}.gz`)) await opts.onLines(lines, 0, { from: "previous", ino: 0 });
@@ -178,9 +175,8 @@ export async function follow(path: string, opts: FollowOptions): Promise<void> {
         const reopened = st ? await openCurrent(false) : false;
         if (opts.rotation) await catchUp(gone.ino, cur ? (cur as Open).ino : undefined);
         if (reopened) continue;
-      } else if (cur && st && st.size < cur.pos) {
-        cur.pos = 0;
-        cur.carry = NO_BYTES;
+      } else if (cur && st && st.size < cur.cut.offset + cur.cut.pending) {
+        cur.cut.reset(0);
         opts.onReset?.("truncated");
         continue;
       } else if (!cur && st && (await openCurrent(false))) {

@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import { type AwlEvent, eventSchema, type MetricsRecord, metricsRecordSchema } from "../schema/index.js";
+import { LineCutter } from "./lines.js";
 
 /**
  * The one reader of every JSONL file awl keeps, live or archived (`.gz`). It streams in
@@ -35,7 +36,6 @@ export interface ReadOptions<T> {
   json?: boolean;
 }
 
-export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 const CHUNK = 1 << 20;
 // Our writer puts this first on every line: a torn line glued to a whole one is recovered from it.
 const LINE_START = '{"schema_version":';
@@ -60,20 +60,15 @@ export function describeSkips(s: ReadStats): string | undefined {
 /** Yields the file's valid records in batches (one per chunk read), in file order. */
 export async function* readRecords<T>(path: string, opts: ReadOptions<T>): AsyncGenerator<T[], ReadStats> {
   const stats = emptyStats(path);
-  const maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const gz = await isGzip(path);
   const source = gz
     ? createReadStream(path).pipe(createGunzip())
     : createReadStream(path, { start: opts.start ?? 0, highWaterMark: CHUNK });
-  let offset = gz ? 0 : (opts.start ?? 0);
-  let parts: Buffer[] = [];
-  let partLen = 0;
-  let skipping = false; // inside an oversized line: drop bytes until its newline
+  const cut = new LineCutter(gz ? 0 : (opts.start ?? 0), opts.maxLineBytes);
 
-  const take = (line: Buffer | string, out: T[]) => {
+  const take = (text: string, out: T[]) => {
     stats.lines++;
-    const text = typeof line === "string" ? line : line.toString("utf8");
-    const value = opts.json === false ? (text.trim() === "" ? undefined : text.endsWith("\r") ? text.slice(0, -1) : text) : parseLine(text, stats);
+    const value = opts.json === false ? (text.trim() === "" ? undefined : text) : parseLine(text, stats);
     if (value === undefined) return;
     const rec = opts.accept(value);
     if (rec === undefined) {
@@ -84,57 +79,27 @@ export async function* readRecords<T>(path: string, opts: ReadOptions<T>): Async
     out.push(rec);
   };
 
+  let torn = false;
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       const out: T[] = [];
-      let start = 0;
-      for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-        if (skipping) {
-          skipping = false;
-        } else if (partLen + nl - start > maxLine) {
-          stats.lines++;
-          stats.skipped.oversized++;
-        } else if (partLen > 0) {
-          parts.push(chunk.subarray(start, nl));
-          take(Buffer.concat(parts), out);
-        } else {
-          take(chunk.toString("utf8", start, nl), out);
-        }
-        parts = [];
-        partLen = 0;
-        offset += nl + 1 - start;
-        start = nl + 1;
-        stats.endOffset = offset;
-      }
-      if (start < chunk.length) {
-        const rest = chunk.length - start;
-        offset += rest;
-        if (!skipping) {
-          if (partLen + rest > maxLine) {
-            stats.lines++;
-            stats.skipped.oversized++;
-            skipping = true;
-            parts = [];
-            partLen = 0;
-          } else {
-            parts.push(Buffer.from(chunk.subarray(start)));
-            partLen += rest;
-          }
-        }
-      }
+      cut.push(chunk, (line) => take(line, out));
       if (out.length) yield out;
     }
   } catch (err) {
     if (!gz) throw err;
     // A truncated or corrupt archive: keep what was read, count the rest as one torn line.
-    stats.skipped.torn_final++;
-    parts = [];
-    partLen = 0;
+    torn = true;
   }
-  if (partLen > 0) {
+  stats.lines += cut.oversized;
+  stats.skipped.oversized = cut.oversized;
+  stats.endOffset = cut.offset;
+  const last = torn ? undefined : cut.rest();
+  if (torn) stats.skipped.torn_final++;
+  else if (last !== undefined) {
     if (opts.finalLine === "parse") {
       const out: T[] = [];
-      take(Buffer.concat(parts), out);
+      take(last, out);
       if (out.length) yield out;
     } else {
       stats.lines++;
@@ -145,8 +110,7 @@ export async function* readRecords<T>(path: string, opts: ReadOptions<T>): Async
   return stats;
 }
 
-function parseLine(text: string, stats: ReadStats): unknown {
-  const trimmed = text.endsWith("\r") ? text.slice(0, -1) : text;
+function parseLine(trimmed: string, stats: ReadStats): unknown {
   if (trimmed.trim() === "") return undefined;
   try {
     return JSON.parse(trimmed);
