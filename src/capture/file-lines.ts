@@ -8,8 +8,7 @@ import { LineCutter } from "../store/lines.js";
 /** Files are read in pieces of this size; a line may be as long as the store's line limit. */
 const CHUNK_BYTES = 16 * 1024 * 1024;
 
-export interface ReadResult {
-  lines: string[];
+export interface LinesRead {
   /** Byte offset just past the last line read whole. */
   consumed: number;
   torn: number;
@@ -22,7 +21,7 @@ export interface ReadResult {
  * left for next time; a line over the store's limit is skipped and counted. Synchronous: an
  * import thread has nothing else to do meanwhile, and each await would be a thread-pool round trip.
  */
-export function eachLine(path: string, offset: number, onLine: (line: string) => void): Omit<ReadResult, "lines"> {
+export function eachLine(path: string, offset: number, onLine: (line: string) => void): LinesRead {
   const cut = new LineCutter(offset);
   const emit = (line: string) => {
     if (line.trim() !== "") onLine(line);
@@ -54,11 +53,6 @@ export function eachLine(path: string, offset: number, onLine: (line: string) =>
     closeSync(fd);
   }
   return { consumed: cut.offset, torn, oversized: cut.oversized };
-}
-
-export function readLinesFrom(path: string, offset: number): ReadResult {
-  const lines: string[] = [];
-  return { lines, ...eachLine(path, offset, (l) => lines.push(l)) };
 }
 
 const HEAD_BYTES = 4096;

@@ -6,7 +6,7 @@ import { sessionFile } from "../store/paths.js";
 import type { LogWriter } from "../store/writer.js";
 import { AGENT_IDS, type Adapter, type AgentId, addUsage, type Captured, type LineParser, type ParserSnapshot, type SessionFacts, type SourceFormat } from "./adapter.js";
 import { adapterFor, detectDocument, detectLine } from "./detect.js";
-import { headHash, readHead, readLinesFrom } from "./file-lines.js";
+import { eachLine, headHash, type LinesRead, readHead } from "./file-lines.js";
 import { existingAttempt, type KnownAttempt, knownExisting, newFailures, sizeOf } from "./import-existing.js";
 import { type FileState, readResume } from "./import-state.js";
 import { type BatchItem, capturedItem, Recorder } from "./recorder.js";
@@ -118,12 +118,11 @@ export async function importFile(path: string, before: FileState | undefined, ct
     return;
   }
   const resumed = before?.resume ? resumable(before, readResume(ctx.stateDir, path, before) as Resume | undefined, st.size, head) : undefined;
-  const read = readLinesFrom(path, resumed?.offset ?? 0);
+  const { source, read, empty } = parseFile(path, resumed);
   add(summary.skipped_lines, "torn last line", read.torn);
   add(summary.skipped_lines, "oversized line", read.oversized);
-  const source = resumed ? resumed.go(read.lines) : parseSource(read.lines, path.endsWith(".json") ? () => readFileSync(path, "utf8") : undefined);
   if (!source) {
-    summary.skipped_files.push({ path, reason: read.lines.length > 0 ? "not a Claude Code, Codex or Gemini CLI log" : "empty" });
+    summary.skipped_files.push({ path, reason: empty ? "empty" : "not a Claude Code, Codex or Gemini CLI log" });
     return;
   }
   const { lastAt, attempt } = await recordSource(path, source, ctx, resumed?.lastAt ?? st.mtime.toISOString(), resumed?.attempt);
@@ -154,11 +153,46 @@ interface Source {
   countedBefore?: { skippedLines: number; unknownRecords: Record<string, number> };
 }
 
+/**
+ * Reads a file from where its last import stopped (resumed) or its start, and parses each line as
+ * it is read: a file's lines are never all held at once, only the events they give. A file whose
+ * first line no adapter recognises is kept whole instead, to be tried as one JSON document (Gemini
+ * CLI's older session files).
+ */
+function parseFile(path: string, resumed: ResumedParser | undefined): { source: Source | undefined; read: LinesRead; empty: boolean } {
+  let parsing: { adapter: Adapter; format: SourceFormat; parser: LineParser } | undefined = resumed;
+  let unrecognised: string[] | undefined;
+  const events: Captured[] = [];
+  const read = eachLine(path, resumed?.offset ?? 0, (line) => {
+    if (!parsing && !unrecognised) {
+      const found = detectLine(line);
+      if (found) parsing = { adapter: found.adapter, format: found.format, parser: found.adapter.parser(found.format) };
+      else unrecognised = [];
+    }
+    if (parsing) for (const e of parsing.parser.line(line)) events.push(e);
+    else unrecognised?.push(line);
+  });
+  const empty = !parsing && !unrecognised;
+  if (parsing) {
+    const source = finish(parsing, events);
+    return { source: resumed ? { ...source, countedBefore: resumed.countedBefore } : source, read, empty };
+  }
+  return { source: unrecognised ? parseDocument(unrecognised, path.endsWith(".json") ? () => readFileSync(path, "utf8") : undefined) : undefined, read, empty };
+}
+
+/** stdin's lines, or a file's: the same detection and parsing as parseFile. */
 function parseSource(lines: readonly string[], wholeText: (() => string) | undefined): Source | undefined {
   const first = lines[0];
   const found = first !== undefined ? detectLine(first) : undefined;
-  if (found) return parseLines(found.adapter, found.format, found.adapter.parser(found.format), lines);
-  if (!wholeText && !(first?.trim().startsWith("{") && lines.length > 1)) return undefined;
+  if (!found) return parseDocument(lines, wholeText);
+  const parser = found.adapter.parser(found.format);
+  const events: Captured[] = [];
+  for (const line of lines) for (const e of parser.line(line)) events.push(e);
+  return finish({ adapter: found.adapter, format: found.format, parser }, events);
+}
+
+function parseDocument(lines: readonly string[], wholeText: (() => string) | undefined): Source | undefined {
+  if (!wholeText && !(lines[0]?.trim().startsWith("{") && lines.length > 1)) return undefined;
   try {
     const value: unknown = JSON.parse(wholeText ? wholeText() : lines.join("\n"));
     const adapter = detectDocument(value);
@@ -168,9 +202,8 @@ function parseSource(lines: readonly string[], wholeText: (() => string) | undef
   }
 }
 
-function parseLines(adapter: Adapter, format: SourceFormat, parser: LineParser, lines: readonly string[]): Source {
-  const events: Captured[] = [];
-  for (const line of lines) for (const e of parser.line(line)) events.push(e);
+/** The parser's end: what it still held, its facts and (before that end) its state. */
+function finish({ adapter, format, parser }: { adapter: Adapter; format: SourceFormat; parser: LineParser }, events: Captured[]): Source {
   // Taken before end(): what end() flushes now (a response still waiting for its final usage) the
   // restored parser holds again, so a grown file gives it in its final form.
   const snapshot = parser.snapshot();
@@ -179,11 +212,14 @@ function parseLines(adapter: Adapter, format: SourceFormat, parser: LineParser, 
   return { adapter, format, events, facts: parser.facts(), snapshot, heldKeys: held.map((c) => c.key ?? contentKey(c)) };
 }
 
+/** A parser restored where a file's last import stopped. */
+type ResumedParser = Resume & { adapter: Adapter; format: SourceFormat; parser: LineParser; countedBefore: NonNullable<Source["countedBefore"]> };
+
 /**
  * The parser a file's last import left, when the file only grew since: the same first bytes, no
  * shorter, and a snapshot this awl reads. Else undefined, and the file is read from its start.
  */
-function resumable(before: FileState, r: Resume | undefined, size: number, head: Buffer): (Resume & { go: (lines: readonly string[]) => Source }) | undefined {
+function resumable(before: FileState, r: Resume | undefined, size: number, head: Buffer): ResumedParser | undefined {
   if (!r || typeof r.offset !== "number" || before.headBytes === undefined || size <= before.size || r.offset > size) return undefined;
   if (headHash(head.subarray(0, before.headBytes)) !== before.head) return undefined;
   const snap = r.snapshot as Partial<ParserSnapshot> | undefined;
@@ -192,10 +228,7 @@ function resumable(before: FileState, r: Resume | undefined, size: number, head:
   const format = snap.format;
   const restored = adapter.restore(format, snap);
   if (!restored.ok) return undefined;
-  return {
-    ...r,
-    go: (lines) => ({ ...parseLines(adapter, format, restored.parser, lines), countedBefore: { skippedLines: r.skippedLines, unknownRecords: r.unknownRecords } }),
-  };
+  return { ...r, adapter, format, parser: restored.parser, countedBefore: { skippedLines: r.skippedLines, unknownRecords: r.unknownRecords } };
 }
 
 /** Records a parsed source as its attempt; returns the time of its last event and the attempt as left. */
