@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { COMPLETION_STATUSES, type CompletionStatus, type DataOf, EVENT_TYPES, type EventType, type Usage, usageSchema } from "../schema/index.js";
+import { AGENT_IDS, type AgentId } from "./agent-ids.js";
 
 /**
  * The shape every agent adapter has (one folder per agent under capture/): detect a
@@ -9,8 +10,7 @@ import { COMPLETION_STATUSES, type CompletionStatus, type DataOf, EVENT_TYPES, t
  * `session_end` from the facts, and write it all through one Recorder.
  */
 
-export const AGENT_IDS = ["claude", "codex", "gemini", "text"] as const;
-export type AgentId = (typeof AGENT_IDS)[number];
+export { AGENT_IDS, type AgentId };
 
 /** `stream`: what the CLI prints in its JSON mode (stdout). `session`: the agent's own session file. */
 export type SourceFormat = "stream" | "session";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
 import { Command, Option } from "@commander-js/extra-typings";
 import type { Writable } from "node:stream";
-import { AGENT_IDS } from "../../capture/adapter.js";
+import { AGENT_IDS } from "../../capture/agent-ids.js";
 import { type StartedRun, signalAgent, startRun } from "../../capture/agent-process.js";
 import type { RunResult } from "../../capture/run.js";
 import { PROMPT_TYPES } from "../../schema/vocabulary.js";
