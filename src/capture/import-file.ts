@@ -118,7 +118,14 @@ export async function importFile(path: string, before: FileState | undefined, ct
     return;
   }
   const resumed = before?.resume ? resumable(before, readResume(ctx.stateDir, path, before) as Resume | undefined, st.size, head) : undefined;
-  const { source, read, empty } = parseFile(path, resumed);
+  let read: LinesRead = { consumed: 0, torn: 0, oversized: 0 };
+  const { source, empty } = parseEach(
+    (onLine) => {
+      read = eachLine(path, resumed?.offset ?? 0, onLine);
+    },
+    resumed,
+    path.endsWith(".json") ? () => readFileSync(path, "utf8") : undefined,
+  );
   add(summary.skipped_lines, "torn last line", read.torn);
   add(summary.skipped_lines, "oversized line", read.oversized);
   if (!source) {
@@ -135,9 +142,9 @@ export async function importFile(path: string, before: FileState | undefined, ct
 /** stdin's text: parsed and recorded like a file, with nothing to remember. */
 export async function importText(text: string, ctx: ImportContext, untimedAt: string): Promise<void> {
   const lines = text.split("\n").filter((l) => l.trim() !== "");
-  const source = parseSource(lines, undefined);
+  const { source, empty } = parseEach((onLine) => lines.forEach(onLine), undefined, undefined);
   if (source) await recordSource("-", source, ctx, untimedAt, undefined);
-  else ctx.summary.skipped_files.push({ path: "-", reason: lines.length > 0 ? "not a Claude Code, Codex or Gemini CLI log" : "empty" });
+  else ctx.summary.skipped_files.push({ path: "-", reason: empty ? "empty" : "not a Claude Code, Codex or Gemini CLI log" });
 }
 
 /** A source parsed: its events, the facts, and (line formats) the parser's state after its last line. */
@@ -154,16 +161,16 @@ interface Source {
 }
 
 /**
- * Reads a file from where its last import stopped (resumed) or its start, and parses each line as
- * it is read: a file's lines are never all held at once, only the events they give. A file whose
- * first line no adapter recognises is kept whole instead, to be tried as one JSON document (Gemini
- * CLI's older session files).
+ * Parses lines as `feed` hands them over (a file's as they are read: they are never all held at
+ * once, only the events they give), with the parser a file's last import left (resumed), else the
+ * one its first line calls for. Lines no adapter recognises are kept instead, to be tried as one
+ * JSON document (Gemini CLI's older session files; `wholeText` reads such a file whole).
  */
-function parseFile(path: string, resumed: ResumedParser | undefined): { source: Source | undefined; read: LinesRead; empty: boolean } {
+function parseEach(feed: (onLine: (line: string) => void) => void, resumed: ResumedParser | undefined, wholeText: (() => string) | undefined): { source: Source | undefined; empty: boolean } {
   let parsing: { adapter: Adapter; format: SourceFormat; parser: LineParser } | undefined = resumed;
   let unrecognised: string[] | undefined;
   const events: Captured[] = [];
-  const read = eachLine(path, resumed?.offset ?? 0, (line) => {
+  feed((line) => {
     if (!parsing && !unrecognised) {
       const found = detectLine(line);
       if (found) parsing = { adapter: found.adapter, format: found.format, parser: found.adapter.parser(found.format) };
@@ -173,22 +180,9 @@ function parseFile(path: string, resumed: ResumedParser | undefined): { source: 
     else unrecognised?.push(line);
   });
   const empty = !parsing && !unrecognised;
-  if (parsing) {
-    const source = finish(parsing, events);
-    return { source: resumed ? { ...source, countedBefore: resumed.countedBefore } : source, read, empty };
-  }
-  return { source: unrecognised ? parseDocument(unrecognised, path.endsWith(".json") ? () => readFileSync(path, "utf8") : undefined) : undefined, read, empty };
-}
-
-/** stdin's lines, or a file's: the same detection and parsing as parseFile. */
-function parseSource(lines: readonly string[], wholeText: (() => string) | undefined): Source | undefined {
-  const first = lines[0];
-  const found = first !== undefined ? detectLine(first) : undefined;
-  if (!found) return parseDocument(lines, wholeText);
-  const parser = found.adapter.parser(found.format);
-  const events: Captured[] = [];
-  for (const line of lines) for (const e of parser.line(line)) events.push(e);
-  return finish({ adapter: found.adapter, format: found.format, parser }, events);
+  if (!parsing) return { source: unrecognised ? parseDocument(unrecognised, wholeText) : undefined, empty };
+  const source = finish(parsing, events);
+  return { source: resumed ? { ...source, countedBefore: resumed.countedBefore } : source, empty };
 }
 
 function parseDocument(lines: readonly string[], wholeText: (() => string) | undefined): Source | undefined {
