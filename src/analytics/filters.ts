@@ -33,9 +33,16 @@ export class AnalyticsInputError extends Error {
   override name = "AnalyticsInputError";
 }
 
+/** Whether a text's leading YYYY-MM-DD is a day of the calendar: Date takes 2026-02-30 for March 2. */
+export function isCalendarDay(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
 function parseTime(flag: string, v: string | Date): Date {
   const d = v instanceof Date ? v : /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00Z`) : new Date(v);
-  if (Number.isNaN(d.getTime())) throw new AnalyticsInputError(`${flag}: not a date or ISO time: ${JSON.stringify(String(v))}`);
+  if (Number.isNaN(d.getTime()) || (typeof v === "string" && /^\d{4}-\d{2}-\d{2}/.test(v) && !isCalendarDay(v))) throw new AnalyticsInputError(`${flag}: not a date or ISO time: ${JSON.stringify(String(v))}`);
   return inRange(flag, d);
 }
 
