@@ -241,8 +241,15 @@ describe("analytics over the hand-built history", () => {
     await expect(a.sql("DROP VIEW events")).rejects.toThrow(/read-only/);
     await expect(a.sql("SELECT 1; SELECT 2")).rejects.toThrow(/exactly one/);
     await expect(a.sql("SELECT * FROM read_text('/etc/hostname')")).rejects.toThrow(/disabled/);
+    for (const none of ["", "  ", ";", "/* */ -- nothing"]) await expect(a.sql(none)).rejects.toThrow("give exactly one SQL statement (got none)");
     const r = await a.sql("SELECT task_key, attempts, succeeded FROM tasks WHERE task_key = 'T3'");
     expect(r.columns).toEqual(["task_key", "attempts", "succeeded"]);
     expect(r.rows).toEqual([{ task_key: "T3", attempts: 3, succeeded: false }]);
+  });
+
+  it("sql keeps integers beyond 2^53 exact, as their digits (a double would round them)", async () => {
+    const { a } = await hand();
+    const r = await a.sql("SELECT 9007199254740991::BIGINT AS safe, 9007199254740993::BIGINT AS big, -9007199254740993::BIGINT AS neg, 12345678901234567890::HUGEINT AS huge, [18446744073709551615::UBIGINT] AS list");
+    expect(r.rows).toEqual([{ safe: 9007199254740991, big: "9007199254740993", neg: "-9007199254740993", huge: "12345678901234567890", list: ["18446744073709551615"] }]);
   });
 });

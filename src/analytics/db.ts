@@ -48,10 +48,16 @@ function totalSize(files: readonly string[]): number {
 
 export type Row = Record<string, unknown>;
 
-/** DuckDB values → plain JSON: BIGINT → number, TIMESTAMP → ISO string, lists and structs recursively. */
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * DuckDB values → plain JSON: BIGINT → number, TIMESTAMP → ISO string, lists and structs recursively.
+ * An integer a double cannot hold exactly (beyond ±2^53: hashes, HUGEINT sums) stays exact as its
+ * digits: rounded, it would be a wrong number that looks right.
+ */
 export function plain(value: unknown): unknown {
   if (value === null || value === undefined) return null;
-  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "bigint") return value <= MAX_EXACT && value >= -MAX_EXACT ? Number(value) : value.toString();
   if (typeof value === "number") return Number.isFinite(value) ? value : null;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (Array.isArray(value)) return value.map(plain);

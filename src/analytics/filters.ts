@@ -33,9 +33,26 @@ export class AnalyticsInputError extends Error {
   override name = "AnalyticsInputError";
 }
 
+/** Whether a text's leading YYYY-MM-DD is a day of the calendar: Date takes 2026-02-30 for March 2. */
+export function isCalendarDay(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
 function parseTime(flag: string, v: string | Date): Date {
   const d = v instanceof Date ? v : /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00Z`) : new Date(v);
-  if (Number.isNaN(d.getTime())) throw new AnalyticsInputError(`${flag}: not a date or ISO time: ${JSON.stringify(String(v))}`);
+  if (Number.isNaN(d.getTime()) || (typeof v === "string" && /^\d{4}-\d{2}-\d{2}/.test(v) && !isCalendarDay(v))) throw new AnalyticsInputError(`${flag}: not a date or ISO time: ${JSON.stringify(String(v))}`);
+  return inRange(flag, d);
+}
+
+const FIRST = Date.parse("0000-01-01T00:00:00Z");
+const BEYOND = Date.parse("+010000-01-01T00:00:00Z");
+
+/** The bounds become TIMESTAMP literals (whereSql): DuckDB reads those with four-digit years only. */
+function inRange(flag: string, d: Date): Date {
+  const t = d.getTime();
+  if (!(t >= FIRST && t < BEYOND)) throw new AnalyticsInputError(`${flag}: outside the years 0000 to 9999`);
   return d;
 }
 
@@ -46,7 +63,7 @@ export function resolveRange(f: Filters): Range {
   if (f.days !== undefined) {
     if (!Number.isFinite(f.days) || f.days <= 0) throw new AnalyticsInputError(`--days must be a positive number, got ${f.days}`);
     const now = f.now ?? new Date();
-    return { since: new Date(now.getTime() - f.days * 86_400_000).toISOString(), until: now.toISOString() };
+    return { since: inRange("--days", new Date(now.getTime() - f.days * 86_400_000)).toISOString(), until: now.toISOString() };
   }
   const since = f.since !== undefined ? parseTime("--since", f.since).toISOString() : null;
   const until = f.until !== undefined ? parseTime("--until", f.until).toISOString() : null;

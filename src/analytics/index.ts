@@ -72,6 +72,9 @@ export interface OpenOptions extends Omit<DbOptions, "cacheDir"> {
 /** Where the history is: a log directory (and the stream's file name, if not the default). `AwlConfig` fits. */
 export type AnalyticsConfig = Pick<AwlConfig, "logDir"> & Partial<Pick<AwlConfig, "streamFile">>;
 
+/** Nothing but blanks, semicolons and comments. */
+const NO_STATEMENT = /^(?:\s|;|--[^\n]*|\/\*[\s\S]*?\*\/)*$/;
+
 export const VIEWS = ["events", "errors", "sessions", "metrics", "alerts", "actions", "tasks"] as const;
 
 /**
@@ -124,6 +127,8 @@ export async function openAnalytics(config: AnalyticsConfig, opts: OpenOptions =
       return { ...(await kpis(db, r, o)), meta: meta(r) };
     },
     async sql(query) {
+      // DuckDB's extractor fails without a message ("Error in native callback") on a query with no statement.
+      if (NO_STATEMENT.test(query)) throw new AnalyticsInputError("give exactly one SQL statement (got none)");
       const extracted = await db.conn.extractStatements(query);
       if (extracted.count !== 1) throw new AnalyticsInputError(`give exactly one SQL statement (got ${extracted.count})`);
       const stmt = await extracted.prepare(0);

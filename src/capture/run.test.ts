@@ -99,3 +99,53 @@ describe("runAgent's hooks for interventions", () => {
     expect(seen.find((e) => e.event_type === "session_end")!.data).toMatchObject({ completion_status: "failed", stopped_for: "tool_loop", signal: "SIGTERM" });
   });
 });
+
+describe("runAgent when recording fails", () => {
+  // A Claude stream: init (naming a session whose file is nowhere), a tool call nested 20 000
+  // levels deep (more than JSON.stringify can serialize), then, a moment later, the result.
+  const script = (delayMs: number) => `
+    const line = (o) => console.log(JSON.stringify(o));
+    line({ type: "system", subtype: "init", session_id: "s-deep", model: "claude-x", tools: [] });
+    console.log('{"type":"assistant","session_id":"s-deep","message":{"id":"m1","role":"assistant","content":[{"type":"tool_use","id":"t1","name":"Bash","input":' + '{"a":'.repeat(20000) + '1' + '}'.repeat(20000) + '}]}}');
+    setTimeout(() => line({ type: "result", subtype: "success", session_id: "s-deep", is_error: false, result: "done" }), ${delayMs});`;
+
+  it("counts a batch the log refuses in an orchestrator error and records the rest of the session (it crashed awl run)", async () => {
+    const dir = tmp();
+    const seen: AwlEvent[] = [];
+    const r = await runAgent({
+      argv: [node, "-e", script(300)],
+      attempt: { attemptId: "deep" },
+      config: { ...loadConfig({ env: {} }), logDir: dir },
+      env: { ...process.env, HOME: tmp(), CLAUDE_CONFIG_DIR: undefined },
+      format: "claude",
+      ...sinks(),
+      onEvents: (evs) => seen.push(...evs),
+    });
+    expect(r).toMatchObject({ exitCode: 0, status: "success" });
+    const error = seen.find((e) => e.event_type === "error");
+    expect(error?.data).toMatchObject({ error_source: "orchestrator" });
+    expect(String(error?.data.error_message)).toMatch(/^awl: 1 events of the agent's output could not be recorded: Maximum call stack size exceeded/);
+    expect(seen.at(-1)?.event_type).toBe("session_end");
+  });
+
+  it("waits for the agent's session file without piling up abort listeners (Node warned into the agent's stderr)", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      // 2.5 s of waiting: twelve looks for the file, one more than Node's listener limit.
+      const r = await runAgent({
+        argv: [node, "-e", `console.log(JSON.stringify({ type: "system", subtype: "init", session_id: "s-nofile", tools: [] })); setTimeout(() => {}, 2500);`],
+        attempt: { attemptId: "nofile" },
+        config: { ...loadConfig({ env: {} }), logDir: tmp() },
+        env: { ...process.env, HOME: tmp(), CLAUDE_CONFIG_DIR: undefined },
+        format: "claude",
+        ...sinks(),
+      });
+      expect(r.exitCode).toBe(0);
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
+  });
+});

@@ -203,6 +203,21 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
     if (speaking !== stream) takeText();
     speaking = stream;
   };
+  // A batch the log refuses (an event nested too deep to serialize, a full disk) becomes an
+  // orchestrator error naming how many events it held: thrown, it ended awl in a timer with a
+  // stack trace, the passthrough and the rest of the session lost (or hung it, at the end).
+  const record = (batch: BatchItem[]) => {
+    try {
+      recorder.events(batch);
+    } catch (err) {
+      const message = `awl: ${batch.length} events of the agent's output could not be recorded: ${(err as Error).message}`;
+      try {
+        recorder.error(message, { error_source: "orchestrator" });
+      } catch {
+        stderrSink.write(`${message}\n`);
+      }
+    }
+  };
   let writeTimer: NodeJS.Timeout | undefined;
   let writeSoon: NodeJS.Immediate | undefined;
   let lastWrite = Number.NEGATIVE_INFINITY;
@@ -212,7 +227,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
     writeTimer = writeSoon = undefined;
     lastWrite = performance.now();
     takeText();
-    if (queue.length > 0) recorder.events(queue.splice(0));
+    if (queue.length > 0) record(queue.splice(0));
     const sessionId = adapter && adapter.id !== "text" ? outParser?.facts().session_id : undefined;
     if (sessionId && !sessionFollower) sessionFollower = followSessionFile(adapter!, sessionId, env, recorder, iso, followAbort.signal);
   };
@@ -391,15 +406,15 @@ async function followSessionFile(
   let file = findSessionFile(adapter.id, sessionId, env);
   while (!file && !signal.aborted) {
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 200);
-      signal.addEventListener(
-        "abort",
-        () => {
-          clearTimeout(t);
-          resolve();
-        },
-        { once: true },
-      );
+      // Each wait takes its listener off again: left on, they piled up five a second, and past
+      // ten Node printed a MaxListenersExceededWarning into the agent's stderr.
+      const done = () => {
+        clearTimeout(t);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const t = setTimeout(done, 200);
+      signal.addEventListener("abort", done, { once: true });
     });
     file = findSessionFile(adapter.id, sessionId, env);
   }

@@ -79,7 +79,9 @@ export function formatEvent(e: AwlEvent, paint: Painter, width = 160): string {
 
 /** A plain text table: columns padded to their widest cell (ANSI codes do not count). */
 export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => stripVTControlCharacters(r[i] ?? "").length)));
+  // A loop, not Math.max(...cells): spread arguments overflow the stack past ~120 000 rows (`awl sql`).
+  const widths = headers.map((h) => h.length);
+  for (const r of rows) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, stripVTControlCharacters(r[i] ?? "").length);
   const line = (cells: string[]) =>
     cells
       .map((c, i) => c + " ".repeat(Math.max(0, widths[i]! - stripVTControlCharacters(c).length)))

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Analytics } from "../analytics/index.js";
 import { analyze } from "../index.js";
 import { writeHandHistory } from "../../test/helpers/hand-history.js";
 import { type SessionSpec, sessionEvents, writeLog } from "../../test/helpers/history.js";
@@ -28,6 +29,23 @@ describe("ISO weeks", () => {
 });
 
 describe("the weekly report", () => {
+  it("lets every query end before it passes a failure on (its caller closes DuckDB next: under a running query, a segfault)", async () => {
+    let running = 0;
+    const later = <T>(v: T, fail?: Error) =>
+      new Promise<T>((resolve, reject) => {
+        running++;
+        setTimeout(() => {
+          running--;
+          if (fail) reject(fail);
+          else resolve(v);
+        }, fail ? 0 : 20);
+      });
+    const ok = { rows: [], clusters: [], executors: [], overall: {} };
+    const an = new Proxy({}, { get: (_t, name) => () => later(ok, name === "errors" ? new Error("Conversion Error") : undefined) }) as Analytics;
+    await expect(buildWeeklyReport(an, parseWeek("2026-W47"))).rejects.toThrow("Conversion Error");
+    expect(running).toBe(0);
+  });
+
   it("compares the week with the one before and summarises it, with every value from the logs escaped", async () => {
     const dir = tmp();
     writeHandHistory(dir);

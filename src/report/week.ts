@@ -34,6 +34,8 @@ export function parseWeek(label: string): IsoWeek {
   const monday = new Date(mondayOf(new Date(Date.UTC(year, 0, 4))).getTime() + (n - 1) * 7 * DAY);
   const w = weekOf(monday);
   if (n < 1 || w.label !== label) throw new RangeError(`--week ${label}: ${year} has no week ${n}`);
+  // The report's queries take the week's bounds as TIMESTAMP literals: four-digit years only.
+  if (Date.parse(w.end) >= Date.UTC(10000, 0, 1)) throw new RangeError(`--week ${label}: ends after the year 9999`);
   return w;
 }
 

@@ -53,7 +53,7 @@ const ts = (iso: string) => `TIMESTAMP '${iso.slice(0, 23).replace("T", " ")}'`;
 export async function buildWeeklyReport(a: Analytics, week: IsoWeek): Promise<WeeklyReport> {
   const prev = previousWeek(week);
   const range = { since: week.start, until: week.end };
-  const [cur, before, daily, errors, executors, planning, kpis] = await Promise.all([
+  const queries = [
     a.timeseries({ ...range, bucket: "week" }),
     a.timeseries({ since: prev.start, until: prev.end, bucket: "week" }),
     a.timeseries({ ...range, bucket: "day" }),
@@ -61,7 +61,11 @@ export async function buildWeeklyReport(a: Analytics, week: IsoWeek): Promise<We
     a.executors(range),
     a.planning({ ...range, limit: 10 }),
     a.kpis(range),
-  ]);
+  ] as const;
+  // Every query ends before a failure is passed on: the caller closes the database next, and
+  // DuckDB closed under a running query crashes the process (a segfault) or hangs it.
+  await Promise.allSettled(queries);
+  const [cur, before, daily, errors, executors, planning, kpis] = await Promise.all(queries);
   const alerts = await a.sql(`WITH al AS (SELECT * FROM alerts WHERE first_seen >= ${ts(week.start)} AND first_seen < ${ts(week.end)}),
     iv AS (SELECT x.alert_id, coalesce(s.success, FALSE) OR coalesce(n.success, FALSE) AS helped
       FROM actions x LEFT JOIN sessions s ON s.attempt_id = x.attempt_id LEFT JOIN sessions n ON n.attempt_id = x.detail

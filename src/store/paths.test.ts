@@ -1,5 +1,6 @@
 import { resolve, sep } from "node:path";
 import { describe, expect, it } from "vitest";
+import { FakeSecrets } from "./redact-corpus.js";
 import { attemptFileName, logPaths, sessionFile } from "./paths.js";
 
 // Every shape of attempt id a user or agent has been seen to send, and the ones an attacker would.
@@ -52,6 +53,17 @@ describe("attemptFileName", () => {
     const ids = [...hostile.map(([, id]) => id), "a_b", "a/b", "a\\b", "a b", "x", "./x", "x/", "CON", "con"];
     const names = new Set(ids.map(attemptFileName));
     expect(names.size).toBe(new Set(ids).size);
+  });
+
+  it("keeps a secret in the id out of the file name (the events hold the id redacted)", () => {
+    const f = new FakeSecrets(11);
+    const token = `ghp_${f.alnum(36)}`;
+    for (const id of [token, `run-${token}`]) {
+      const name = attemptFileName(id);
+      expect(name).not.toContain(token.slice(4, 20));
+      expect(name).toMatch(/REDACTED_github-pat-[0-9a-f]{12}$/);
+    }
+    expect(attemptFileName(token)).not.toBe(attemptFileName(`ghp_${f.alnum(36)}`));
   });
 
   it("refuses an empty id", () => {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { redactString } from "./redact.js";
 
 /** Where everything lives inside a log directory (SPEC §1). */
 export interface LogPaths {
@@ -52,14 +53,18 @@ const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
  *   dots go, cut at 80) followed by `-` and the first 12 hex digits of the SHA-256 of the id,
  *   so distinct ids never share a file (`../../x` → `x-1e5c8…`, `a/b` → `a_b-…`).
  *
+ * - an id holding a secret (`ghp_…`) keeps only the redacted readable part, with the hash.
+ *
  * The result contains no separator, is never `.` or `..`, and so always lands inside
  * `agent-sessions/`. The event keeps the original id.
  */
 export function attemptFileName(attemptId: string): string {
   if (attemptId.length === 0) throw new Error("attempt_id must not be empty");
-  if (isPlainName(attemptId)) return attemptId;
+  // The events hold the id redacted, like all text; the file name must not show what they hide.
+  const shown = redactString(attemptId);
+  if (shown === attemptId && isPlainName(attemptId)) return attemptId;
   let readable = "";
-  for (const ch of attemptId) {
+  for (const ch of shown) {
     if (readable.length >= MAX_READABLE) break;
     readable += SAFE_CHAR.test(ch) ? ch : "_";
   }

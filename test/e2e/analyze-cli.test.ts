@@ -47,6 +47,13 @@ describe("awl analyze / awl sql", () => {
       [["sql", "DELETE FROM events"], /read-only|sql:/],
       [["sql", "SELECT nope FROM sessions"], /sql: .*nope/],
       [["report", "weekly", "--week", "2026-W99"], /has no week 99/],
+      // Bounds past the year 9999 made DuckDB fail (analyze) or crash (a segfault: report weekly).
+      [["analyze", "errors", "--since", "12000-01-01"], /^awl: --since: outside the years 0000 to 9999$/],
+      [["analyze", "errors", "--days", "99999999"], /^awl: --days: outside the years 0000 to 9999$/],
+      [["analyze", "errors", "--days", "1000000000"], /^awl: --days: outside the years 0000 to 9999$/],
+      [["analyze", "errors", "--since", "2026-02-30"], /^awl: --since: not a date or ISO time: "2026-02-30"$/],
+      [["report", "weekly", "--week", "9999-W52"], /^awl: --week 9999-W52: ends after the year 9999$/],
+      [["sql", " ; "], /^awl: give exactly one SQL statement \(got none\)$/],
     ] as const) {
       const r = await runCli([...args, "--log-dir", dir], { cwd: dir });
       expect(r.code, args.join(" ")).toBe(2);

@@ -87,6 +87,13 @@ describe("awl run", () => {
     expect(events(dir).some((e) => e.event_type === "error" && (e.data as { error_message: string }).error_message.includes("timeout"))).toBe(true);
   });
 
+  it("refuses a --timeout beyond Node's timers (600h fired after 1 ms and stopped the agent at once)", async () => {
+    const dir = tmp();
+    const r = await awl(["run", "--log-dir", dir, "--timeout", "600h", "--", node, "-e", ""]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.toString()).toBe('awl: --timeout "600h": at most 596h (24.8 days)\n');
+  });
+
   it("forwards SIGTERM to the agent and records interrupted", async () => {
     const dir = tmp();
     // The agent says when it is ready, then waits; on SIGTERM it prints and exits 0.

@@ -166,5 +166,9 @@ export function parseDuration(value: string): number {
   const unit = m[2] ?? "s";
   const ms = unit === "ms" ? n : unit === "s" ? n * 1000 : unit === "m" ? n * 60_000 : n * 3_600_000;
   if (ms <= 0) throw new UsageError(`--timeout ${JSON.stringify(value)}: must be more than zero`);
+  // Node's timers hold at most 2^31-1 ms; a longer one fires after 1 ms, stopping the agent at once.
+  if (ms > MAX_TIMER_MS) throw new UsageError(`--timeout ${JSON.stringify(value)}: at most 596h (24.8 days)`);
   return Math.round(ms);
 }
+
+const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -2,7 +2,9 @@ import { appendFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../../test/helpers/io.js";
 import { useTmpDir } from "../../../test/helpers/tmp.js";
+import { loadConfig } from "../../config/index.js";
 import { logPaths } from "../../store/paths.js";
+import { rotateLogs } from "../../store/rotate.js";
 import { LogWriter } from "../../store/writer.js";
 
 const tmp = useTmpDir();
@@ -42,6 +44,20 @@ describe("awl sessions", () => {
     const list = JSON.parse(r.stdout);
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ attempt_id: "ve-1", status: "failed", outcome: "manual_review", duration_ms: 65_000, events: 4, errors: 1, tool_calls: 1, total_tokens: 900 });
+  });
+
+  it("counts a session that spans a rotation whole (the live file alone lost its start, task and first error)", async () => {
+    const dir = tmp();
+    record(dir);
+    const config = { ...loadConfig({ env: {} }), logDir: dir };
+    await rotateLogs({ ...config, rotation: { ...config.rotation, gzipGraceMs: 0 } }, { force: true, waitForCompression: true });
+    const w = new LogWriter({ logDir: dir });
+    w.append({ attempt_id: "ve-2", executor: "CLAUDE", event_type: "session_end", timestamp: at(160), data: { completion_status: "success" } });
+    w.close();
+    const list = JSON.parse((await runCli(["sessions", "--log-dir", dir, "--json"], { cwd: dir })).stdout);
+    expect(list).toHaveLength(2);
+    expect(list[0]).toMatchObject({ attempt_id: "ve-2", task_title: "Fix <b>bug</b>", status: "success", duration_ms: 60_000, events: 3 });
+    expect(list[1]).toMatchObject({ attempt_id: "ve-1", status: "failed", outcome: "manual_review", events: 4, errors: 1 });
   });
 
   it("says so once when lines were skipped, and still lists the rest", async () => {

@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
 import { Command } from "@commander-js/extra-typings";
 import { logPaths } from "../../store/paths.js";
 import { acceptMetrics, describeSkips, forEachEvent, readRecords } from "../../store/reader.js";
+import { historyFiles, stemOf } from "../../store/rotate.js";
 import { SessionIndex } from "../../store/sessions.js";
 import { commonOptions, configFor, type Io, printJson } from "../context.js";
 import { formatDuration, oneLine, painter, table } from "../format.js";
@@ -19,13 +19,16 @@ export function sessionsCommand(io: Io) {
     const paths = logPaths(config.logDir, config.streamFile);
     const index = new SessionIndex();
     const notes: string[] = [];
-    if (existsSync(paths.stream)) {
-      const stats = await forEachEvent(paths.stream, (e) => index.add(e));
+    // The whole history, rotated archives first (as the server's index reads it): from the live
+    // file alone, a session that spans a rotation lost its start, task, executor and earlier
+    // events and errors, and printed wrong counts and durations as if they were right.
+    for (const f of historyFiles(paths, stemOf(paths.stream))) {
+      const stats = await forEachEvent(f.path, (e) => index.add(e));
       const skip = describeSkips(stats);
       if (skip) notes.push(skip);
     }
-    if (existsSync(paths.metrics)) {
-      for await (const batch of readRecords(paths.metrics, { accept: acceptMetrics })) for (const m of batch) index.addMetrics(m);
+    for (const f of historyFiles(paths, stemOf(paths.metrics))) {
+      for await (const batch of readRecords(f.path, { accept: acceptMetrics })) for (const m of batch) index.addMetrics(m);
     }
     let list = index.list();
     if (opts.status) list = list.filter((s) => s.status === opts.status);
