@@ -30,6 +30,8 @@ export function eachLine(path: string, offset: number, onLine: (line: string) =>
   const fd = openSync(path, "r");
   try {
     const size = fstatSync(fd).size;
+    // A byte order mark (a file saved by a Windows editor) is no part of the first record.
+    if (offset === 0 && startsWithBom(fd)) cut.reset(BOM.length);
     for (;;) {
       const at = cut.offset + cut.pending;
       // Sized to what is left (one more byte to see the end), so a small file costs no 16 MB buffer.
@@ -53,6 +55,13 @@ export function eachLine(path: string, offset: number, onLine: (line: string) =>
     closeSync(fd);
   }
   return { consumed: cut.offset, torn, oversized: cut.oversized };
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function startsWithBom(fd: number): boolean {
+  const b = Buffer.alloc(BOM.length);
+  return readSync(fd, b, 0, BOM.length, 0) === BOM.length && b.equals(BOM);
 }
 
 const HEAD_BYTES = 4096;

@@ -124,7 +124,7 @@ export async function importFile(path: string, before: FileState | undefined, ct
       read = eachLine(path, resumed?.offset ?? 0, onLine);
     },
     resumed,
-    path.endsWith(".json") ? () => readFileSync(path, "utf8") : undefined,
+    path.endsWith(".json") ? () => readFileSync(path, "utf8").replace(/^\ufeff/, "") : undefined,
   );
   add(summary.skipped_lines, "torn last line", read.torn);
   add(summary.skipped_lines, "oversized line", read.oversized);
@@ -141,7 +141,7 @@ export async function importFile(path: string, before: FileState | undefined, ct
 
 /** stdin's text: parsed and recorded like a file, with nothing to remember. */
 export async function importText(text: string, ctx: ImportContext, untimedAt: string): Promise<void> {
-  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  const lines = text.replace(/^\ufeff/, "").split("\n").filter((l) => l.trim() !== "");
   const { source, empty } = parseEach((onLine) => lines.forEach(onLine), undefined, undefined);
   if (source) await recordSource("-", source, ctx, untimedAt, undefined);
   else ctx.summary.skipped_files.push({ path: "-", reason: empty ? "empty" : "not a Claude Code, Codex or Gemini CLI log" });
@@ -320,10 +320,10 @@ async function record(ctx: ImportContext, p: Parsed, known: KnownAttempt | undef
     const item = capturedItem(c, at, key);
     // What a second format adds names its format, so a later import of the first one can tell its own records from the other source's.
     batch.push(otherFormat ? ({ ...item, data: { ...item.data, import_format: format } } as BatchItem) : item);
+    summary.events++;
     if (batch.length >= 500) recorder.events(batch.splice(0));
   }
   recorder.events(batch);
-  summary.events += batch.length;
   const endAt = facts.ended_at ?? lastAt;
   const duration = facts.started_at && facts.ended_at ? { duration_ms: Math.max(0, Date.parse(facts.ended_at) - Date.parse(facts.started_at)) } : {};
   if (!existing.ended) {

@@ -187,3 +187,38 @@ describe("importing on several threads", () => {
     await expect(importPaths({ paths: files, config: configFor(notDir), jobs: 2 })).rejects.toThrow(/ENOTDIR|EEXIST|not a directory/);
   });
 });
+
+describe("the summary and odd files", () => {
+  const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+  /** A real Claude Code session file, its records copied `copies` times with fresh ids (one session). */
+  function longSession(copies: number): string {
+    const lines = readFileSync(join(FIX, "claude", "success.session.jsonl"), "utf8").trim().split("\n");
+    const session = (JSON.parse(lines.find((l) => l.includes('"sessionId"'))!) as { sessionId: string }).sessionId;
+    const out: string[] = [];
+    for (let k = 0; k < copies; k++) for (const l of lines) out.push(k === 0 ? l : l.replace(UUID, (m) => (m === session ? m : `${m.slice(0, 24)}${String(k).padStart(12, "0")}`)));
+    return `${out.join("\n")}\n`;
+  }
+
+  it("counts every event written, beyond the first batch of 500", async () => {
+    const dir = tmp();
+    const file = join(tmp(), "long.jsonl");
+    writeFileSync(file, longSession(200));
+    const s = await importPaths({ paths: [file], config: configFor(dir), jobs: 1 });
+    const written = eventsOf(dir).filter((e) => e.event_type !== "session_start" && e.event_type !== "session_end");
+    expect(written.length).toBeGreaterThan(1000);
+    expect(s.events).toBe(written.length);
+  });
+
+  it("reads a file that starts with a UTF-8 byte order mark from its first record", async () => {
+    const plain = tmp();
+    const bom = tmp();
+    const text = readFileSync(join(FIX, "claude", "success.session.jsonl"), "utf8");
+    const withBom = join(tmp(), "bom.jsonl");
+    writeFileSync(withBom, `\ufeff${text}`);
+    const a = await importPaths({ paths: [join(FIX, "claude", "success.session.jsonl")], config: configFor(plain), jobs: 1 });
+    const b = await importPaths({ paths: [withBom], config: configFor(bom), jobs: 1 });
+    expect(b.skipped_lines).toEqual(a.skipped_lines);
+    expect(b.events).toBe(a.events);
+    expect(eventsOf(bom)[0]?.data).toEqual(eventsOf(plain)[0]?.data);
+  });
+});
