@@ -124,7 +124,7 @@ describe("runAgent when recording fails", () => {
     expect(r).toMatchObject({ exitCode: 0, status: "success" });
     const error = seen.find((e) => e.event_type === "error");
     expect(error?.data).toMatchObject({ error_source: "orchestrator" });
-    expect(String(error?.data.error_message)).toMatch(/^awl: 1 events of the agent's output could not be recorded: Maximum call stack size exceeded/);
+    expect(String(error?.data.error_message)).toMatch(/^awl: 1 event of the agent's output could not be recorded: invalid event: data: nested deeper than 512 levels$/);
     expect(seen.at(-1)?.event_type).toBe("session_end");
   });
 

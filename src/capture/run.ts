@@ -210,7 +210,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
     try {
       recorder.events(batch);
     } catch (err) {
-      const message = `awl: ${batch.length} events of the agent's output could not be recorded: ${(err as Error).message}`;
+      const message = `awl: ${batch.length} ${batch.length === 1 ? "event" : "events"} of the agent's output could not be recorded: ${(err as Error).message}`;
       try {
         recorder.error(message, { error_source: "orchestrator" });
       } catch {

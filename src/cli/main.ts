@@ -112,7 +112,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       return EXIT.usage;
     }
     const e = err as NodeJS.ErrnoException;
-    io.stderr.write(`awl: ${e.code ? `${e.code}: ` : ""}${e.message ?? String(err)}\n`);
+    const message = e.message ?? String(err);
+    // Node's own messages already start with the code (`EEXIST: file already exists, …`).
+    io.stderr.write(`awl: ${e.code && !message.startsWith(e.code) ? `${e.code}: ` : ""}${message}\n`);
     if (io.env.AWL_DEBUG) io.stderr.write(`${e.stack}\n`);
     return EXIT.failure;
   } finally {

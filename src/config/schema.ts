@@ -58,7 +58,8 @@ export const configFileSchema = z
         maxSizeMb: int(1).optional().describe("AGENT_WORK_LOG_MAX_SIZE_MB: rotate a log at this size"),
         maxAgeHours: int(1).optional().describe("AWL_ROTATION_MAX_AGE_HOURS: rotate a log whose first line is older than this"),
         gzipGraceMs: int(0, 600_000).optional().describe("a renamed log is compressed only after it has been quiet this long"),
-        checkIntervalMs: int(1000).optional().describe("how often awl monitor checks whether a rotation is due"),
+        // At most a day: a timer longer than Node's limit (24.8 days) fires at once, over and over.
+        checkIntervalMs: int(1000, 86_400_000).optional().describe("how often awl monitor checks whether a rotation is due"),
       })
       .optional(),
     notify: z

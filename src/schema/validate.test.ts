@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { eventInputSchema } from "./event.js";
-import { parseEventInput, ValidationError } from "./validate.js";
+import { MAX_DEPTH, nestsDeeperThan, parseEventInput, ValidationError } from "./validate.js";
 import { EVENT_TYPES } from "./vocabulary.js";
 
 // parseEventInput takes a cached, picked-down variant on its hot path; it must agree with the
@@ -53,5 +53,35 @@ describe("parseEventInput", () => {
     expect(() => parseEventInput({ attempt_id: "a", event_type: "tool_call", data: {} })).toThrow(/^invalid event: data\.tool_name: .*/);
     expect(() => parseEventInput({ event_type: "agent_output", data: { output: "x" } })).toThrow(/attempt_id/);
     expect(() => parseEventInput("nope")).toThrow(ValidationError);
+  });
+});
+
+/** Objects (or arrays, alternately) `depth` deep. */
+function nested(depth: number): unknown {
+  let v: unknown = "leaf";
+  for (let i = 0; i < depth; i++) v = i % 2 ? [v] : { a: v };
+  return v;
+}
+
+describe("nesting depth", () => {
+  it.each([
+    { value: "text", limit: 0, deeper: false },
+    { value: {}, limit: 1, deeper: false },
+    { value: {}, limit: 0, deeper: true },
+    { value: nested(10), limit: 10, deeper: false },
+    { value: nested(11), limit: 10, deeper: true },
+    { value: { wide: Array.from({ length: 10_000 }, (_, i) => ({ i })) }, limit: 2, deeper: true },
+    { value: { wide: Array.from({ length: 10_000 }, (_, i) => ({ i })) }, limit: 3, deeper: false },
+    { value: nested(100_000), limit: MAX_DEPTH, deeper: true },
+  ])("limit $limit: deeper $deeper", ({ value, limit, deeper }) => {
+    expect(nestsDeeperThan(value, limit)).toBe(deeper);
+  });
+
+  it("refuses an event whose data nests deeper than JSON.stringify could go, with one line", () => {
+    const ok = { attempt_id: "a", event_type: "agent_output" as const, data: { output: "x", raw: nested(MAX_DEPTH - 1) } };
+    expect(() => parseEventInput(ok)).not.toThrow();
+    const deep = { ...ok, data: { output: "x", raw: nested(20_000) } };
+    expect(() => JSON.stringify(deep)).toThrow(RangeError); // what the writer would have met
+    expect(() => parseEventInput(deep)).toThrow(/^invalid event: data: nested deeper than 512 levels$/);
   });
 });

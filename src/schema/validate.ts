@@ -16,10 +16,47 @@ export { formatIssues, ValidationError } from "./issues.js";
  */
 export function parseEventInput(value: unknown): EventInput {
   const fast = pickedVariant(value)?.safeParse(value);
-  if (fast?.success) return fast.data as EventInput;
-  const r = eventInputSchema.safeParse(value);
+  const r = fast?.success ? fast : eventInputSchema.safeParse(value);
   if (!r.success) throw new ValidationError("event", r.error.issues);
-  return r.data;
+  const event = r.data as EventInput;
+  // `data` may hold what an agent printed, as deep as it was: past a few thousand levels
+  // JSON.stringify overflows the stack, so such an event is refused here, before any is written.
+  if (nestsDeeperThan(event.data, MAX_DEPTH)) {
+    throw new ValidationError("event", [{ code: "custom", path: ["data"], message: `nested deeper than ${MAX_DEPTH} levels`, input: undefined } as z.core.$ZodIssue]);
+  }
+  return event;
+}
+
+/** Objects and arrays in an event's `data`, one inside the other, at most. */
+export const MAX_DEPTH = 512;
+
+/** True when `value` nests objects or arrays more than `limit` deep. Iterative: it never overflows the stack itself. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const stack: unknown[] = [value];
+  const depths: number[] = [1];
+  while (stack.length > 0) {
+    const v = stack.pop() as Record<string, unknown> | unknown[];
+    const d = depths.pop() as number;
+    if (d > limit) return true;
+    if (Array.isArray(v)) {
+      for (const c of v) {
+        if (typeof c === "object" && c !== null) {
+          stack.push(c);
+          depths.push(d + 1);
+        }
+      }
+    } else {
+      for (const k in v) {
+        const c = v[k];
+        if (typeof c === "object" && c !== null) {
+          stack.push(c);
+          depths.push(d + 1);
+        }
+      }
+    }
+  }
+  return false;
 }
 
 type Variant = (typeof eventInputSchema.options)[number];

@@ -105,6 +105,23 @@ describe("LogWriter", () => {
     expect(existsSync(logPaths(dir).stream)).toBe(false);
   });
 
+  it("refuses a batch with an event too deep to serialize before writing any of it (an agent's deeply nested JSON)", () => {
+    const dir = tmp();
+    const w = new LogWriter({ logDir: dir });
+    let raw: unknown = 1;
+    for (let i = 0; i < 20_000; i++) raw = { a: raw };
+    const deep = () =>
+      w.append([
+        { attempt_id: "a", event_type: "agent_output", data: { output: "fine" } },
+        { attempt_id: "a", event_type: "agent_output", data: { output: "deep", raw } },
+      ]);
+    expect(deep).toThrow(/^invalid event: data: nested deeper than/);
+    const [next] = w.append({ attempt_id: "a", event_type: "agent_output", data: { output: "after" } });
+    w.close();
+    expect(next?.sequence_num).toBe(0);
+    expect(lines(logPaths(dir).stream).map((e) => (e.data as { output: string }).output)).toEqual(["after"]);
+  });
+
   it("keeps the original attempt id in the event whatever its file name", () => {
     const dir = tmp();
     const w = new LogWriter({ logDir: dir });

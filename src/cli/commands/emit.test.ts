@@ -132,6 +132,14 @@ describe("awl outcome", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
   });
+
+  it("a log directory that is a file: one line that names the error once", async () => {
+    const file = join(tmp(), "not-a-dir");
+    writeFileSync(file, "");
+    const r = await runCli(["emit", "agent_output", "--log-dir", file, "--attempt-id", "a", "--data", '{"output":"x"}'], { cwd: tmp() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^awl: ENOTDIR: not a directory, mkdir '.*'\n$/);
+  });
 });
 
 function walk(dir: string): string[] {

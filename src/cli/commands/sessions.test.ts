@@ -46,6 +46,22 @@ describe("awl sessions", () => {
     expect(list[0]).toMatchObject({ attempt_id: "ve-1", status: "failed", outcome: "manual_review", duration_ms: 65_000, events: 4, errors: 1, tool_calls: 1, total_tokens: 900 });
   });
 
+  it("refuses a status no session can have, and keeps an id with a newline or an escape code on its row", async () => {
+    const dir = tmp();
+    record(dir);
+    const bad = await runCli(["sessions", "--log-dir", dir, "--status", "completed"], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/argument 'completed' is invalid. Allowed choices are running, success, failed, timeout, interrupted/);
+    const w = new LogWriter({ logDir: dir });
+    w.append({ attempt_id: "evil\nid\u001b[2J", executor: "X\nY", event_type: "session_start", timestamp: at(200), data: {} });
+    w.close();
+    const r = await runCli(["sessions", "--log-dir", dir], { cwd: dir });
+    const rows = r.stdout.trimEnd().split("\n");
+    expect(rows).toHaveLength(5); // header, rule, three sessions
+    expect(rows[2]).toMatch(/^evil id\s+-\s+X Y\s/);
+    expect(r.stdout).not.toContain("\u001b[2J");
+  });
+
   it("counts a session that spans a rotation whole (the live file alone lost its start, task and first error)", async () => {
     const dir = tmp();
     record(dir);

@@ -1,4 +1,5 @@
-import { Command } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
+import { COMPLETION_STATUSES } from "../../schema/vocabulary.js";
 import { logPaths } from "../../store/paths.js";
 import { acceptMetrics, describeSkips, forEachEvent, readRecords } from "../../store/reader.js";
 import { historyFiles, stemOf } from "../../store/rotate.js";
@@ -12,7 +13,7 @@ export function sessionsCommand(io: Io) {
     new Command("sessions")
       .description("list recorded sessions, newest first")
       .option("--limit <n>", "show at most n sessions", parseIntArg("--limit", 1), 50)
-      .option("--status <status>", "only sessions with this status (running, success, failed, timeout, interrupted)")
+      .addOption(new Option("--status <status>", "only sessions with this status").choices(["running", ...COMPLETION_STATUSES]))
       .option("--executor <name>", "only this executor"),
   ).action(async (opts) => {
     const config = configFor(io, opts);
@@ -44,11 +45,12 @@ export function sessionsCommand(io: Io) {
       return;
     }
     const paint = painter(io.stdout);
+    // Ids and names are anyone's text: a newline or an escape sequence in one must not break the table or reach the terminal.
     const rows = list.map((s) => [
-      paint("bold", s.attempt_id),
+      paint("bold", oneLine(s.attempt_id, 80)),
       oneLine(s.task_title ?? s.task_id ?? "-", 40),
-      s.executor ?? "-",
-      s.model ?? "-",
+      oneLine(s.executor ?? "-", 30),
+      oneLine(s.model ?? "-", 40),
       paint(s.status === "success" ? "green" : s.status === "running" ? "cyan" : "red", s.status) + (s.outcome ? ` (${s.outcome})` : ""),
       s.started_at.replace("T", " ").slice(0, 19),
       formatDuration(s.duration_ms),
