@@ -6,7 +6,7 @@ import { acceptMetrics, readRecords } from "../store/reader.js";
 import { writeHandHistory } from "../../test/helpers/hand-history.js";
 import { useTmpDir } from "../../test/helpers/tmp.js";
 import { historyFiles } from "./files.js";
-import { type Analytics, openAnalytics } from "./index.js";
+import { type Analytics, MAX_SQL_ROWS, openAnalytics } from "./index.js";
 
 const tmp = useTmpDir("awl-analytics-");
 const NOW = new Date("2026-11-23T00:00:00.000Z");
@@ -251,5 +251,15 @@ describe("analytics over the hand-built history", () => {
     const { a } = await hand();
     const r = await a.sql("SELECT 9007199254740991::BIGINT AS safe, 9007199254740993::BIGINT AS big, -9007199254740993::BIGINT AS neg, 12345678901234567890::HUGEINT AS huge, [18446744073709551615::UBIGINT] AS list");
     expect(r.rows).toEqual([{ safe: 9007199254740991, big: "9007199254740993", neg: "-9007199254740993", huge: "12345678901234567890", list: ["18446744073709551615"] }]);
+  });
+
+  it("sql stops reading at its row cap and says so: a query over a trillion rows answers with the first ones", async () => {
+    const { a } = await hand();
+    const huge = await a.sql("SELECT range AS n FROM range(1000000000000)");
+    expect(huge.truncated).toBe(true);
+    expect(huge.rows).toHaveLength(MAX_SQL_ROWS);
+    expect(huge.rows.at(-1)).toEqual({ n: MAX_SQL_ROWS - 1 });
+    const exact = await a.sql(`SELECT range AS n FROM range(${MAX_SQL_ROWS})`);
+    expect({ truncated: exact.truncated, rows: exact.rows.length }).toEqual({ truncated: false, rows: MAX_SQL_ROWS });
   });
 });

@@ -135,20 +135,36 @@ export class Db {
    * dozens) reads the table instead of aggregating the events again.
    */
   async materializeSessions(): Promise<void> {
-    if (this.sessionsReady || !this.reuseSessions) return;
-    await this.conn.run("CREATE OR REPLACE TEMP TABLE _sessions AS SELECT * FROM sessions_computed");
-    await this.conn.run("CREATE OR REPLACE TEMP VIEW sessions AS SELECT * FROM _sessions");
-    this.sessionsReady = true;
+    await this.exclusive(async () => {
+      if (this.sessionsReady || !this.reuseSessions) return;
+      await this.conn.run("CREATE OR REPLACE TEMP TABLE _sessions AS SELECT * FROM sessions_computed");
+      await this.conn.run("CREATE OR REPLACE TEMP VIEW sessions AS SELECT * FROM _sessions");
+      this.sessionsReady = true;
+    });
   }
 
   async all<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const reader = await this.conn.runAndReadAll(sql, params as never);
+    const reader = await this.exclusive(() => this.conn.runAndReadAll(sql, params as never));
     return reader.getRowObjectsJS().map((r) => plain(r) as T);
   }
 
   async columns(sql: string, params: unknown[] = []): Promise<{ columns: string[]; rows: Row[] }> {
-    const reader = await this.conn.runAndReadAll(sql, params as never);
+    const reader = await this.exclusive(() => this.conn.runAndReadAll(sql, params as never));
     return { columns: reader.columnNames(), rows: reader.getRowObjectsJS().map((r) => plain(r) as Row) };
+  }
+
+  private turn: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `fn` when the connection is free. A streamed result (`sql()`) is read in several steps,
+   * and another query on the same connection in between would end it early: callers may ask
+   * for several answers at once (a report asks for seven), so each waits its turn. DuckDB runs
+   * one query per connection at a time anyway.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(fn, fn);
+    this.turn = run.catch(() => undefined);
+    return run;
   }
 
   close(): void {

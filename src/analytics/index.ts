@@ -39,8 +39,16 @@ export type Result<T> = T & { meta: Meta };
 export interface SqlResult {
   columns: string[];
   rows: Row[];
+  /** The query gave more rows than MAX_SQL_ROWS: `rows` holds the first of them. */
+  truncated: boolean;
   meta: Meta;
 }
+
+/**
+ * Rows `sql()` returns at most. The result is streamed and reading stops here: a query over
+ * `range(1e12)` used to be read whole into memory until the process was killed.
+ */
+export const MAX_SQL_ROWS = 100_000;
 
 export interface Analytics {
   errors(opts?: ErrorsOptions): Promise<Result<{ clusters: ErrorCluster[]; total: number; by?: ErrorCrossTab }>>;
@@ -129,17 +137,21 @@ export async function openAnalytics(config: AnalyticsConfig, opts: OpenOptions =
     async sql(query) {
       // DuckDB's extractor fails without a message ("Error in native callback") on a query with no statement.
       if (NO_STATEMENT.test(query)) throw new AnalyticsInputError("give exactly one SQL statement (got none)");
-      const extracted = await db.conn.extractStatements(query);
-      if (extracted.count !== 1) throw new AnalyticsInputError(`give exactly one SQL statement (got ${extracted.count})`);
-      const stmt = await extracted.prepare(0);
-      if (stmt.statementType !== StatementType.SELECT) {
-        throw new AnalyticsInputError("only read-only queries (SELECT, WITH … SELECT) are allowed");
-      }
       if (/sessions|tasks/i.test(query)) await db.materializeSessions();
-      const reader = await stmt.runAndReadAll();
+      const { columns, rows } = await db.exclusive(async () => {
+        const extracted = await db.conn.extractStatements(query);
+        if (extracted.count !== 1) throw new AnalyticsInputError(`give exactly one SQL statement (got ${extracted.count})`);
+        const stmt = await extracted.prepare(0);
+        if (stmt.statementType !== StatementType.SELECT) {
+          throw new AnalyticsInputError("only read-only queries (SELECT, WITH … SELECT) are allowed");
+        }
+        const reader = await stmt.streamAndReadUntil(MAX_SQL_ROWS + 1);
+        return { columns: reader.columnNames(), rows: reader.getRowObjectsJS() };
+      });
       return {
-        columns: reader.columnNames(),
-        rows: reader.getRowObjectsJS().map((r) => plain(r) as Row),
+        columns,
+        rows: rows.slice(0, MAX_SQL_ROWS).map((r) => plain(r) as Row),
+        truncated: rows.length > MAX_SQL_ROWS,
         meta: meta({ since: null, until: null }),
       };
     },

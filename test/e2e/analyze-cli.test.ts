@@ -67,6 +67,11 @@ describe("awl analyze / awl sql", () => {
     const r = await awl(["sql", "SELECT executor, count(*) AS n FROM sessions GROUP BY ALL ORDER BY executor", "--format", "csv", "--log-dir", dir]);
     expect(r.code).toBe(0);
     expect(r.stdout.toString()).toBe("executor,n\nclaude,8\ncodex,7\ngemini,7\n");
+    // A result too large to hold: its first rows, and one line on stderr saying so.
+    const big = await awl(["sql", "SELECT range AS n FROM range(1000000000000)", "--format", "csv", "--log-dir", dir]);
+    expect(big.code).toBe(0);
+    expect(big.stdout.toString().split("\n").length).toBe(1 + 100_000 + 1);
+    expect(big.stderr.toString().trim().split("\n").at(-1)).toMatch(/^awl: the query gives more rows; these are its first 100000: narrow it/);
     const empty = tmp();
     const e = await awl(["analyze", "kpis", "--json", "--log-dir", empty]);
     expect(e.code).toBe(0);

@@ -30,6 +30,7 @@ Examples:
         });
         const cell = (v: unknown) => (v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
         printAnalytics(io, formatOf(o), r, [{ title: `${r.rows.length} row${r.rows.length === 1 ? "" : "s"}`, columns: r.columns, rows: r.rows.map((row) => r.columns.map((c) => cell(row[c]))) }]);
+        if (r.truncated) io.stderr.write(`awl: the query gives more rows; these are its first ${r.rows.length}: narrow it (LIMIT, OFFSET, WHERE, GROUP BY) for the rest\n`);
       } finally {
         a.close();
       }
