@@ -89,11 +89,14 @@ export async function prepareDemo(opts: PrepareOptions): Promise<Prepared> {
 
 /** What the demo found, out of DuckDB (sessions, success, tokens, cost per executor; the top error cluster). */
 export async function summarizeDemo(config: AwlConfig, prepared: Prepared, analytics: Analytics, now: number): Promise<DemoSummary> {
-  const [executors, tokens, errors] = await Promise.all([
+  const queries = [
     analytics.executors(),
     analytics.sql("SELECT coalesce(executor, '(unknown)') AS executor, sum(tokens)::DOUBLE AS tokens FROM sessions GROUP BY ALL"),
     analytics.errors({ limit: 1 }),
-  ]);
+  ] as const;
+  // Every query ends before a failure is passed on: the caller closes DuckDB next, and closing it under a running query crashes the process (report/weekly.ts).
+  await Promise.allSettled(queries);
+  const [executors, tokens, errors] = await Promise.all(queries);
   const tokensOf = new Map(tokens.rows.map((r) => [String(r.executor), Number(r.tokens ?? 0)]));
   const top = errors.clusters[0];
   const ends = DEMO_SESSIONS.map((s) => now - s.endsAgoMs);
