@@ -41,8 +41,10 @@ export function isCalendarDay(text: string): boolean {
 }
 
 function parseTime(flag: string, v: string | Date): Date {
-  const d = v instanceof Date ? v : /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00Z`) : new Date(v);
-  if (Number.isNaN(d.getTime()) || (typeof v === "string" && /^\d{4}-\d{2}-\d{2}/.test(v) && !isCalendarDay(v))) throw new AnalyticsInputError(`${flag}: not a date or ISO time: ${JSON.stringify(String(v))}`);
+  // ISO only: Date also reads "1" (as 2001-01-01) and "May 5", which no one means here.
+  const iso = typeof v === "string" && /^[+-]?\d{4,6}-\d{2}-\d{2}/.test(v) && (!/^\d{4}-/.test(v) || isCalendarDay(v));
+  const d = v instanceof Date ? v : !iso ? new Date(Number.NaN) : /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00Z`) : new Date(v);
+  if (Number.isNaN(d.getTime())) throw new AnalyticsInputError(`${flag}: not a date or ISO time: ${JSON.stringify(String(v))}`);
   return inRange(flag, d);
 }
 

@@ -52,6 +52,8 @@ describe("awl analyze / awl sql", () => {
       [["analyze", "errors", "--days", "99999999"], /^awl: --days: outside the years 0000 to 9999$/],
       [["analyze", "errors", "--days", "1000000000"], /^awl: --days: outside the years 0000 to 9999$/],
       [["analyze", "errors", "--since", "2026-02-30"], /^awl: --since: not a date or ISO time: "2026-02-30"$/],
+      [["analyze", "errors", "--since", "1"], /^awl: --since: not a date or ISO time: "1"$/],
+      [["analyze", "errors", "--until", "May 5"], /^awl: --until: not a date or ISO time: "May 5"$/],
       [["report", "weekly", "--week", "9999-W52"], /^awl: --week 9999-W52: ends after the year 9999$/],
       [["sql", " ; "], /^awl: give exactly one SQL statement \(got none\)$/],
     ] as const) {
