@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { table } from "./format.js";
+import { cellText, table } from "./format.js";
 
 describe("table", () => {
   it("pads columns to their widest cell, ANSI codes not counted", () => {
@@ -17,5 +17,15 @@ describe("table", () => {
     expect(lines).toHaveLength(200_002);
     expect(lines[1]).toBe("------");
     expect(lines.at(-1)).toBe("199999");
+  });
+
+  it.each([
+    { text: "plain", shown: "plain" },
+    { text: "two\nlines\r\nand\ttab", shown: "two lines  and tab" },
+    { text: "clear \u001b[2Jscreen\u0007", shown: "clear [2Jscreen" },
+    { text: "\u001b[31mred\u001b[39m kept", shown: "\u001b[31mred\u001b[39m kept" },
+  ])("puts a cell on one line, without control characters but awl's colours: $text", ({ text, shown }) => {
+    expect(cellText(text)).toBe(shown);
+    expect(table(["x"], [[text]]).split("\n")).toHaveLength(3);
   });
 });

@@ -77,8 +77,18 @@ export function formatEvent(e: AwlEvent, paint: Painter, width = 160): string {
   return `${paint("dim", time)} ${paint("bold", who)} ${body}`;
 }
 
-/** A plain text table: columns padded to their widest cell (ANSI codes do not count). */
-export function table(headers: string[], rows: string[][]): string {
+/**
+ * A cell on one line: cells hold anyone's text (ids, task titles, error messages, SQL results).
+ * A newline or tab becomes a space; other control characters go, except the colour codes awl
+ * paints itself, so no text can move the cursor or clear the terminal.
+ */
+export function cellText(c: string): string {
+  return c.replace(/\u001b\[[0-9;]*m|[\u0000-\u001f\u007f]/g, (m) => (m.length > 1 ? m : m === "\n" || m === "\r" || m === "\t" ? " " : ""));
+}
+
+/** A plain text table: columns padded to their widest cell (ANSI colour codes do not count). */
+export function table(headers: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(cellText));
   // A loop, not Math.max(...cells): spread arguments overflow the stack past ~120 000 rows (`awl sql`).
   const widths = headers.map((h) => h.length);
   for (const r of rows) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, stripVTControlCharacters(r[i] ?? "").length);
