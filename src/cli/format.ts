@@ -74,7 +74,7 @@ export function formatEvent(e: AwlEvent, paint: Painter, width = 160): string {
       body = paint("magenta", `↻ followup ${e.data.followup_reason ?? ""}`) + (e.data.prompt ? ` ${compact(e.data.prompt, room)}` : "");
       break;
   }
-  return `${paint("dim", time)} ${paint("bold", who)} ${body}`;
+  return cellText(`${paint("dim", time)} ${paint("bold", who)} ${body}`);
 }
 
 /**

@@ -60,6 +60,10 @@ describe("awl sessions", () => {
     expect(rows).toHaveLength(5); // header, rule, three sessions
     expect(rows[2]).toMatch(/^evil id\s+-\s+X Y\s/);
     expect(r.stdout).not.toContain("\u001b[2J");
+    // The same id in `awl tail`: one line per event, no escape code.
+    const t = await runCli(["tail", "--log-dir", dir, "--attempt-id", "evil\nid\u001b[2J"], { cwd: dir });
+    expect(t.stdout.trimEnd().split("\n")).toHaveLength(1);
+    expect(t.stdout).not.toContain("\u001b");
   });
 
   it("counts a session that spans a rotation whole (the live file alone lost its start, task and first error)", async () => {

@@ -1,13 +1,14 @@
 import { Command } from "@commander-js/extra-typings";
 import type { Alert } from "../../schema/index.js";
 import { commonOptions, configFor, type Io, printJson } from "../context.js";
-import { oneLine, type Painter, painter } from "../format.js";
+import { cellText, oneLine, type Painter, painter } from "../format.js";
 import { parseSince } from "../since.js";
 
 export function formatAlert(a: Alert, paint: Painter): string {
   const color = a.severity === "critical" || a.severity === "error" ? "red" : a.severity === "warning" ? "yellow" : "cyan";
   const about = a.error_fingerprint ?? a.tool_name;
-  return `${paint("dim", a.last_seen.replace("T", " ").slice(0, 19))} ${paint(color, `${a.severity} ${a.type}`)} ${paint("bold", a.attempt_id)}${about ? ` [${about}]` : ""} ${oneLine(a.message, 200)} → ${a.recommendation}`;
+  // One line, whatever the ids and names hold (cellText).
+  return cellText(`${paint("dim", a.last_seen.replace("T", " ").slice(0, 19))} ${paint(color, `${a.severity} ${a.type}`)} ${paint("bold", a.attempt_id)}${about ? ` [${about}]` : ""} ${oneLine(a.message, 200)} → ${a.recommendation}`);
 }
 
 export function watchCommand(io: Io) {
