@@ -190,6 +190,18 @@ describe("redactValue", () => {
     for (const k of ["api_key", "apiKey", "x-api-key", "access_token", "refreshToken", "client_secret", "password", "passwd", "DB_PASS", "private_key", "Authorization", "credentials"]) expect(isSecretName(k), k).toBe(true);
   });
 
+  it("redacts a secret used as a key, keeping the order and the values (and two such keys apart)", () => {
+    const f = new FakeSecrets(12);
+    const a = `ghp_${f.alnum(36)}`;
+    const b = `ghp_${f.alnum(36)}`;
+    const input = { first: 1, [a]: "x", nested: { [b]: { deep: true } }, [b]: 2, last: "clean" };
+    const out = redactValue(input);
+    expect(Object.keys(out)).toEqual(["first", "[REDACTED:github-pat]", "nested", "[REDACTED:github-pat]#2", "last"]);
+    expect(out).toEqual({ first: 1, "[REDACTED:github-pat]": "x", nested: { "[REDACTED:github-pat]": { deep: true } }, "[REDACTED:github-pat]#2": 2, last: "clean" });
+    expect(JSON.stringify(out)).not.toMatch(/ghp_[A-Za-z0-9]{36}/);
+    expect(redactValueWithHits(input).hits).toEqual([{ rule: "github-pat", count: 3 }]);
+  });
+
   it("leaves a `__proto__` key a plain property", () => {
     const input = JSON.parse(`{"__proto__": {"token": "${new FakeSecrets(8).alnum(30)}"}}`) as Record<string, unknown>;
     const out = redactValue(input);

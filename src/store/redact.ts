@@ -296,17 +296,37 @@ function walk(v: unknown, hits: Map<string, number> | undefined): unknown {
   }
   const obj = v as Record<string, unknown>;
   let out: Record<string, unknown> | undefined;
-  for (const key of Object.keys(obj)) {
+  const keys = Object.keys(obj);
+  for (const key of keys) {
     const item = obj[key];
     let next = walk(item, hits);
     if (next === item && typeof item === "string" && isSecretName(key)) next = redactSecretField(key, item, hits);
     if (next !== item) {
       out ??= { ...obj };
-      // Defined, not assigned: a `__proto__` key from JSON.parse must stay a plain property.
-      Object.defineProperty(out, key, { value: next, writable: true, enumerable: true, configurable: true });
+      define(out, key, next);
     }
   }
+  // A key is text too (`awl emit --field <secret>=1`, an agent's map keyed by token): one cheap
+  // test of them all, and each only if that passes.
+  if (prefilterTest(keys.join("\n")) && keys.some((k) => redactString(k) !== k)) return renameKeys(keys, out ?? obj, hits);
   return out ?? v;
+}
+
+/** The object again with its secret keys redacted, in the same order; two that redact alike stay apart (`#2`). */
+function renameKeys(keys: readonly string[], obj: Record<string, unknown>, hits: Map<string, number> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const shown = redactStringCounting(key, hits);
+    let name = shown;
+    for (let n = 2; Object.hasOwn(out, name); n++) name = `${shown}#${n}`;
+    define(out, name, obj[key]);
+  }
+  return out;
+}
+
+/** Defined, not assigned: a `__proto__` key from JSON.parse must stay a plain property. */
+function define(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 /**

@@ -91,6 +91,10 @@ describe("awl emit", () => {
     };
     const r = await runCli(["emit", "tool_call", "--log-dir", cwd, "--attempt-id", "leak", "--data", JSON.stringify(payload)], { cwd });
     expect(r.code).toBe(0);
+    // A secret as a field's name, not its value.
+    const key = `ghp_${f.alnum(36)}`;
+    secrets.push(key);
+    expect((await runCli(["emit", "tool_call", "--log-dir", cwd, "--attempt-id", "leak", "--field", "tool_name=x", "--field", `${key}=1`], { cwd })).code).toBe(0);
     const all = walk(cwd).map((f) => readFileSync(f, "utf8")).join("\n");
     expect(all).toContain("REDACTED");
     for (const s of secrets) expect(all).not.toContain(s);
