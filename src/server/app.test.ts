@@ -108,6 +108,7 @@ describe("GET /api/sessions", () => {
     ["limit=abc", "limit"],
     ["offset=-1", "offset"],
     ["since=yesterday", "since"],
+    ["since=2026-02-30", "since"],
     ["statuss=failed", "statuss"],
   ])("?%s is a 400 naming %s", async (query, parameter) => {
     const r = await get(await app({ logDir: tmp() }), `/api/sessions?${query}`);
@@ -153,6 +154,21 @@ describe("GET /api/sessions/{id}", () => {
     const r = await get(a, `/api/sessions/${encodeURIComponent("team/run 7")}/transcript`);
     expect(r.status).toBe(200);
     expect((r.body.events as AwlEvent[])[0]!.attempt_id).toBe("team/run 7");
+  });
+});
+
+describe("the live streams' parameters", () => {
+  it.each([
+    ["/api/alerts/stream?bogus=1", {}, "bogus"],
+    ["/api/sessions/att-a/stream?afterr=3", {}, "afterr"],
+    ["/api/alerts/stream", { "Last-Event-ID": "99999999999999999999999999" }, "Last-Event-ID"],
+    ["/api/sessions/att-a/stream", { "Last-Event-ID": "99999999999999999999999999" }, "Last-Event-ID"],
+  ])("%s %j is a 400 naming %s, before any stream opens", async (path, headers, parameter) => {
+    const dir = tmp();
+    history(dir);
+    const r = await get(await app({ logDir: dir }), path, headers);
+    expect(r.status).toBe(400);
+    expect(r.body.parameter).toBe(parameter);
   });
 });
 
@@ -231,6 +247,12 @@ describe("GET /api/alerts", () => {
     expect(await ids("since=2026-11-21")).toEqual([two.alert_id]);
     expect(await ids("limit=1")).toEqual([two.alert_id]);
     expect((await get(a, "/api/alerts?limit=x")).body.parameter).toBe("limit");
+    // A filter value no alert can have is a mistake, not an empty list.
+    for (const q of ["type=bogus", "severity=fatal", "since=2026-02-30"]) {
+      const bad = await get(a, `/api/alerts?${q}`);
+      expect(bad.status, q).toBe(400);
+      expect(bad.body.parameter, q).toBe(q.split("=")[0]);
+    }
     expect((await get(await app({ logDir: tmp() }), "/api/alerts")).body).toMatchObject({ alerts: [], total: 0, cursor: 0 });
   });
 });
@@ -374,6 +396,16 @@ describe("the token rule", () => {
     expect(cookie).toMatch(/SameSite=Strict/);
     const withCookie = await get(a, "/api/health", { Cookie: cookie.split(";")[0]! });
     expect(withCookie.status).toBe(200);
+  });
+
+  it("answers a cookie that is not valid percent-encoding with 401, not 500", async () => {
+    const a = await app({ logDir: tmp(), token });
+    for (const cookie of ["awl_token=%", "awl_token=%E0%A4%A"]) {
+      const r = await get(a, "/api/health", { Cookie: cookie });
+      expect(r.status, cookie).toBe(401);
+      expect(r.body.error).toMatch(/missing or wrong token/);
+    }
+    expect((await get(a, "/api/health")).status).toBe(401);
   });
 
   it("compares tokens by digest and reads them from the header or the cookie", () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { Hono } from "hono";
-import { type AwlEvent, COMPLETION_STATUSES, mergeMetricsRecords, RUNNING } from "../schema/index.js";
+import { ALERT_TYPES, type AwlEvent, COMPLETION_STATUSES, mergeMetricsRecords, RUNNING, SEVERITIES } from "../schema/index.js";
 import { logPaths, sessionFile } from "../store/paths.js";
 import { firstEvent, forEachEvent, readLastLines } from "../store/reader.js";
 import { SessionIndex, type SessionSummary } from "../store/sessions.js";
@@ -249,6 +249,7 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
 
   app.get("/api/sessions/:id/stream", async (c) => {
     const id = c.req.param("id");
+    onlyKnown(c.req.query(), ["after"]);
     const header = c.req.header("last-event-id");
     const after = header !== undefined ? parseEventId(header, "Last-Event-ID") : intParam(c.req.query(), "after", 0, Number.MAX_SAFE_INTEGER);
     const file = sessionFile(paths, id);
@@ -289,8 +290,8 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
     onlyKnown(q, ["attempt_id", "type", "severity", "since", "limit"]);
     const list = await listAlerts(paths, {
       attemptId: textParam(q, "attempt_id", 1000),
-      type: textParam(q, "type"),
-      severity: textParam(q, "severity"),
+      type: enumParam(q, "type", ALERT_TYPES),
+      severity: enumParam(q, "severity", SEVERITIES),
       since: timeParam(q, "since"),
       limit: intParam(q, "limit", 1, 1000) ?? 100,
     });
@@ -298,6 +299,7 @@ export async function createApp(opts: AppOptions): Promise<AwlApp> {
   });
 
   app.get("/api/alerts/stream", (c) => {
+    onlyKnown(c.req.query(), ["after"]);
     const header = c.req.header("last-event-id");
     const after = header !== undefined ? parseEventId(header, "Last-Event-ID") : intParam(c.req.query(), "after", 0, Number.MAX_SAFE_INTEGER);
     return openSse(c, async (sink) => {
@@ -342,7 +344,10 @@ function formatEvents(events: AwlEvent[]): string {
 }
 
 function parseEventId(raw: string, name: string): number {
-  if (!/^\d+$/.test(raw.trim())) throw new BadQuery(name, "expected the id of an event received before (a whole number)");
+  // Past MAX_SAFE_INTEGER the number is not the one sent: no event ever had that id.
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw.trim()))) {
+    throw new BadQuery(name, "expected the id of an event received before (a whole number)");
+  }
   return Number(raw.trim());
 }
 

@@ -44,13 +44,22 @@ export function presentedToken(authorization: string | undefined, cookie: string
   if (cookie) {
     for (const part of cookie.split(";")) {
       const eq = part.indexOf("=");
-      if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+      if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) return decodeCookie(part.slice(eq + 1).trim());
     }
   }
   return undefined;
 }
 
 export const TOKEN_COOKIE = "awl_token";
+
+/** A cookie value that is not valid percent-encoding is no token (a wrong one: 401), not a server error. */
+function decodeCookie(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Host names a loopback server answers to. A web page elsewhere can point its own name at

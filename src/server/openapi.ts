@@ -1,3 +1,4 @@
+import { ALERT_TYPES, SEVERITIES } from "../schema/index.js";
 import { ANALYTICS_PARAMS, ANALYTICS_VIEWS, BUCKETS } from "./routes/analytics.js";
 
 /** The OpenAPI 3.1 description of `awl serve`'s API, served at /api/openapi.json. */
@@ -114,7 +115,7 @@ export function openApiDocument(version: string): object {
       "/api/alerts": {
         get: {
           summary: "alerts, newest first, each with the actions taken on it; cursor = the stream id to continue from",
-          parameters: [q("attempt_id", "only this attempt"), q("type", "alert type"), q("severity", "severity"), q("since", "last_seen at or after"), q("limit", "1-1000, default 100", int)],
+          parameters: [q("attempt_id", "only this attempt"), q("type", "alert type", { type: "string", enum: ALERT_TYPES }), q("severity", "severity", { type: "string", enum: SEVERITIES }), q("since", "last_seen at or after"), q("limit", "1-1000, default 100", int)],
           responses: { 200: json("{ alerts, total, cursor }"), 400: err("bad query") },
         },
       },
