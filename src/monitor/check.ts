@@ -63,6 +63,14 @@ export function checkConfig(config: AwlConfig, opts: { env: NodeJS.ProcessEnv; c
     problems.push(`log directory ${config.logDir} is not writable (${e.code ?? e.message})`);
   }
   plan.push({ part: "log dir", detail: config.logDir });
+  // A directory where a log file belongs: awl watch and the monitor fail on it at once (EISDIR).
+  for (const file of [paths.stream, paths.errors, paths.metrics, paths.alerts]) {
+    try {
+      if (!statSync(file).isFile()) problems.push(`${file} is not a file`);
+    } catch {
+      // Missing: written when there is something to write.
+    }
+  }
 
   const a = config.analyzer;
   if (a.enabled) {
@@ -93,9 +101,13 @@ export function checkConfig(config: AwlConfig, opts: { env: NodeJS.ProcessEnv; c
   if (channels.includes("webhook")) plan.push({ part: "webhook", detail: `${redactUrl(wh!.url!)}${wh!.secret ? ", signed" : ", unsigned"}` });
   if (channels.length === 0) plan.push({ part: "notify", detail: "no channel configured: alerts are written, nothing is sent" });
   else {
-    const routes = config.notify.routes?.length
-      ? config.notify.routes.map((r) => `${r.channel} ← ${r.minSeverity ?? "warning"}+${r.types ? ` ${r.types.join("/")}` : ""}`).join("; ")
-      : `every channel ← warning and above`;
+    // An empty list is not "no routes given": selectChannels sends an alert nowhere.
+    const given = config.notify.routes;
+    const routes = !given
+      ? `every channel ← warning and above`
+      : given.length
+        ? given.map((r) => `${r.channel} ← ${r.minSeverity ?? "warning"}+${r.types ? ` ${r.types.join("/")}` : ""}`).join("; ")
+        : "none: no alert is sent (notify.routes is empty)";
     const age = config.notify.maxAgeMinutes === 0 ? "any age" : `last event within ${config.notify.maxAgeMinutes} min`;
     plan.push({ part: "routes", detail: `${routes}; cooldown ${config.notify.cooldownMinutes} min per task and type; ${age}` });
   }

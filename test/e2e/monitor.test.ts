@@ -211,6 +211,23 @@ describe("awl monitor --check", () => {
     expect(r.stderr + r.stdout).not.toContain("1:tok");
   });
 
+  it("an empty notify.routes is shown as sending no alert (it sends none), not as the default", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "awl.config.json"), JSON.stringify({ notify: { webhook: { url: "http://127.0.0.1:9/hook" }, routes: [] } }));
+    const r = await runCli(["monitor", "--check", "--json"], { env: { PATH: "/usr/bin:/bin", AGENT_WORK_LOG_DIR: join(dir, "logs") }, cwd: dir });
+    expect(r.code).toBe(0);
+    const plan = (JSON.parse(r.stdout) as { plan: { part: string; detail: string }[] }).plan;
+    expect(plan.find((p) => p.part === "routes")?.detail).toMatch(/^none: no alert is sent \(notify\.routes is empty\);/);
+  });
+
+  it("a log file that is a directory exits 2 naming it (awl watch and the monitor could not read it)", async () => {
+    const dir = tmp();
+    mkdirSync(join(dir, "logs", "agent-alerts.jsonl"), { recursive: true });
+    const r = await runCli(["monitor", "--check"], { env: { PATH: "/usr/bin:/bin", AGENT_WORK_LOG_DIR: join(dir, "logs") }, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`awl: check: ${join(dir, "logs", "agent-alerts.jsonl")} is not a file\n`);
+  });
+
   it("a log directory that cannot be written, and a config that does not load, exit 2", async () => {
     const dir = tmp();
     writeFileSync(join(dir, "file"), "");
