@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -82,6 +82,12 @@ describe("readRecords", () => {
     }
     expect(seen).toEqual([0, 2]);
     expect(peak).toBeLessThan(40 * 1024 * 1024);
+  });
+
+  it("names a log that is a directory in its error (Node's EISDIR names no file)", async () => {
+    const dir = join(tmp(), "agent-alerts.jsonl");
+    mkdirSync(dir);
+    await expect(readAll(dir)).rejects.toThrow(`${dir} is a directory, not a log file`);
   });
 
   it("parses a final line without newline when told the file is finished", async () => {

@@ -60,7 +60,9 @@ export function describeSkips(s: ReadStats): string | undefined {
 /** Yields the file's valid records in batches (one per chunk read), in file order. */
 export async function* readRecords<T>(path: string, opts: ReadOptions<T>): AsyncGenerator<T[], ReadStats> {
   const stats = emptyStats(path);
-  const gz = await isGzip(path);
+  const gz = await isGzip(path).catch((err: unknown) => {
+    throw named(path, err);
+  });
   const source = gz
     ? createReadStream(path).pipe(createGunzip())
     : createReadStream(path, { start: opts.start ?? 0, highWaterMark: CHUNK });
@@ -87,7 +89,7 @@ export async function* readRecords<T>(path: string, opts: ReadOptions<T>): Async
       if (out.length) yield out;
     }
   } catch (err) {
-    if (!gz) throw err;
+    if (!gz) throw named(path, err);
     // A truncated or corrupt archive: keep what was read, count the rest as one torn line.
     torn = true;
   }
@@ -108,6 +110,11 @@ export async function* readRecords<T>(path: string, opts: ReadOptions<T>): Async
   }
   opts.onStats?.(stats);
   return stats;
+}
+
+/** A log that is a directory (`mkdir agent-alerts.jsonl`) is named in the error; Node's EISDIR names no file. */
+function named(path: string, err: unknown): unknown {
+  return (err as NodeJS.ErrnoException)?.code === "EISDIR" ? new Error(`${path} is a directory, not a log file`) : err;
 }
 
 function parseLine(trimmed: string, stats: ReadStats): unknown {
