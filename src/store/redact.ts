@@ -308,19 +308,22 @@ function walk(v: unknown, hits: Map<string, number> | undefined): unknown {
   }
   // A key is text too (`awl emit --field <secret>=1`, an agent's map keyed by token): one cheap
   // test of them all, and each only if that passes.
-  if (prefilterTest(keys.join("\n")) && keys.some((k) => redactString(k) !== k)) return renameKeys(keys, out ?? obj, hits);
+  if (prefilterTest(keys.join("\n"))) {
+    const shown = keys.map((k) => redactStringCounting(k, hits));
+    if (shown.some((k, i) => k !== keys[i])) return renameKeys(keys, shown, out ?? obj);
+  }
   return out ?? v;
 }
 
-/** The object again with its secret keys redacted, in the same order; two that redact alike stay apart (`#2`). */
-function renameKeys(keys: readonly string[], obj: Record<string, unknown>, hits: Map<string, number> | undefined): Record<string, unknown> {
+/** The object again under its keys as `shown` (redacted), in the same order; two that redact alike stay apart (`#2`). */
+function renameKeys(keys: readonly string[], shown: readonly string[], obj: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of keys) {
-    const shown = redactStringCounting(key, hits);
-    let name = shown;
-    for (let n = 2; Object.hasOwn(out, name); n++) name = `${shown}#${n}`;
+  keys.forEach((key, i) => {
+    const base = shown[i] ?? key;
+    let name = base;
+    for (let n = 2; Object.hasOwn(out, name); n++) name = `${base}#${n}`;
     define(out, name, obj[key]);
-  }
+  });
   return out;
 }
 
