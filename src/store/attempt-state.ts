@@ -41,6 +41,22 @@ export function readStateFile(path: string): AttemptState | undefined {
 /** The `ino` of a state whose session file retention has archived: the next file continues its sequence. */
 export const ARCHIVED_INO = 0;
 
+/** An attempt with nothing written yet. */
+export function freshState(ino: number): AttemptState {
+  return { size: 0, ino, nextSeq: 0, startMs: undefined, torn: false };
+}
+
+/**
+ * Where an attempt stands, its session file open at `fd` (`size` bytes, inode `ino`): from the
+ * file's last event, or, while the file is empty, from the state retention saved when it
+ * archived the attempt's previous file (the sequence goes on), else from nothing.
+ */
+export function attemptState(fd: number, size: number, ino: number, statePath: string): AttemptState {
+  if (size > 0) return tailState(fd, size, ino);
+  const saved = readStateFile(statePath);
+  return saved?.ino === ARCHIVED_INO ? { ...saved, size: 0, ino, torn: false } : freshState(ino);
+}
+
 /** The state file's text for `st` (retention writes it durably, under the attempt's lock). */
 export function stateFileText(st: AttemptState): string {
   const s: StateFile = { v: 1, size: st.size, ino: st.ino, next_seq: st.nextSeq, start_ms: st.startMs ?? null, torn: st.torn };
@@ -62,7 +78,7 @@ const TAIL_WINDOW = 64 * 1024;
  * A torn last line (a writer killed mid-write) is skipped, and the next write starts a new line.
  */
 export function tailState(fd: number, size: number, ino: number): AttemptState {
-  const st: AttemptState = { size, ino, nextSeq: 0, startMs: undefined, torn: false };
+  const st: AttemptState = { ...freshState(ino), size };
   for (let window = TAIL_WINDOW; ; window *= 4) {
     const from = Math.max(0, size - window);
     const buf = Buffer.allocUnsafe(size - from);

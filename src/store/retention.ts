@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, u
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { AwlConfig } from "../config/schema.js";
-import { ARCHIVED_INO, type AttemptState, readStateFile, stateFileText, tailState } from "./attempt-state.js";
+import { ARCHIVED_INO, type AttemptState, attemptState, stateFileText } from "./attempt-state.js";
 import { ensureDir } from "./fs.js";
 import { FileLock } from "./lock.js";
 import { type LogPaths, logPaths } from "./paths.js";
@@ -98,7 +98,7 @@ function archiveOldSessions(paths: LogPaths, config: AwlConfig, now: number, dry
       const fd = openSync(from, "r");
       let st: AttemptState;
       try {
-        st = data.length > 0 ? tailState(fd, data.length, 0) : (readStateFile(statePath) ?? { size: 0, ino: 0, nextSeq: 0, startMs: undefined, torn: false });
+        st = attemptState(fd, data.length, ARCHIVED_INO, statePath);
       } finally {
         closeSync(fd);
       }

@@ -9,7 +9,7 @@ import {
   parseMetricsRecord,
   SCHEMA_VERSION,
 } from "../schema/index.js";
-import { ARCHIVED_INO, type AttemptState, readStateFile, tailState } from "./attempt-state.js";
+import { type AttemptState, attemptState, freshState } from "./attempt-state.js";
 import { closeQuietly, endsTorn, ensureDir, openAppend, writeAll } from "./fs.js";
 import { FileLock, type LockOptions } from "./lock.js";
 import { attemptFileName, type LogPaths, logPaths } from "./paths.js";
@@ -67,7 +67,7 @@ let exitHookInstalled = false;
  * attempt's lock it gives back every lease it holds, so two writers can never deadlock.
  * Under the lock, a writer whose session file is not as it left it (another writer appended,
  * or this is its first lease) reads the file's last event for the next sequence number and
- * the attempt's start (attempt-state.ts, tailState). The lock is released
+ * the attempt's start (attempt-state.ts, attemptState). The lock is released
  * on the next turn of the event loop, on `close()` and at process exit.
  */
 export class LogWriter {
@@ -262,7 +262,7 @@ export class LogWriter {
         sessionPath: join(this.paths.sessions, `${name}.jsonl`),
         statePath: join(this.paths.attemptState, `${name}.json`),
         fd: undefined,
-        st: { size: 0, ino: 0, nextSeq: 0, startMs: undefined, torn: false },
+        st: freshState(0),
         leaseStart: 0,
         pending: [],
       };
@@ -299,16 +299,7 @@ export class LogWriter {
     }
     cur.fd ??= openAppend(cur.sessionPath);
     const { size, ino } = fstatSync(cur.fd);
-    let st = cur.st;
-    if (st.ino !== ino || st.size !== size) {
-      if (size > 0) st = tailState(cur.fd, size, ino);
-      else {
-        // An empty file: new, or the next one after retention archived the attempt's last (store/retention.ts), which continues its sequence.
-        const saved = readStateFile(cur.statePath);
-        st = saved?.ino === ARCHIVED_INO ? { ...saved, size: 0, ino, torn: false } : { size: 0, ino, nextSeq: 0, startMs: undefined, torn: false };
-      }
-    }
-    cur.st = st;
+    if (cur.st.ino !== ino || cur.st.size !== size) cur.st = attemptState(cur.fd, size, ino, cur.statePath);
   }
 
   private scheduleRelease(): void {
