@@ -28,7 +28,7 @@ interface StateFile {
   torn: boolean;
 }
 
-export function readStateFile(path: string): AttemptState | undefined {
+function readStateFile(path: string): AttemptState | undefined {
   try {
     const s = JSON.parse(readFileSync(path, "utf8")) as Partial<StateFile>;
     if (s.v !== 1 || !isCount(s.size) || !isCount(s.next_seq) || typeof s.ino !== "number") return undefined;
