@@ -34,16 +34,25 @@ export class AnalyticsInputError extends Error {
 }
 
 /** Whether a text's leading YYYY-MM-DD is a day of the calendar: Date takes 2026-02-30 for March 2. */
-export function isCalendarDay(text: string): boolean {
+function isCalendarDay(text: string): boolean {
   const [y, m, d] = text.slice(0, 10).split("-").map(Number) as [number, number, number];
   const day = new Date(Date.UTC(y, m - 1, d));
   return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }
 
+/**
+ * An ISO date (as midnight UTC) or date-time in ms since the epoch; NaN for anything else,
+ * a day that is not on the calendar included. The one reading of a time given as text: the
+ * analytics filters, the CLI's `--since` and the server's query. Date alone reads "1" as
+ * 2001-01-01, "May 5" as a local date and 2026-02-30 as March 2.
+ */
+export function isoTimeMs(text: string): number {
+  if (!/^[+-]?\d{4,6}-\d{2}-\d{2}/.test(text) || (/^\d{4}-/.test(text) && !isCalendarDay(text))) return Number.NaN;
+  return Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+}
+
 function parseTime(flag: string, v: string | Date): Date {
-  // ISO only: Date also reads "1" (as 2001-01-01) and "May 5", which no one means here.
-  const iso = typeof v === "string" && /^[+-]?\d{4,6}-\d{2}-\d{2}/.test(v) && (!/^\d{4}-/.test(v) || isCalendarDay(v));
-  const d = v instanceof Date ? v : !iso ? new Date(Number.NaN) : /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00Z`) : new Date(v);
+  const d = v instanceof Date ? v : new Date(isoTimeMs(v));
   if (Number.isNaN(d.getTime())) throw new AnalyticsInputError(`${flag}: not a date or ISO time: ${JSON.stringify(String(v))}`);
   return inRange(flag, d);
 }

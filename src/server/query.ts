@@ -1,4 +1,4 @@
-import { isCalendarDay } from "../analytics/filters.js";
+import { isoTimeMs } from "../analytics/filters.js";
 
 /**
  * Query parameter parsing for the API: each parser returns the value or throws a
@@ -34,8 +34,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}
 export function timeParam(q: Query, name: string): string | undefined {
   const raw = q[name];
   if (raw === undefined) return undefined;
-  // isCalendarDay: Date takes 2026-02-30 for March 2, a day no one asked for.
-  const ms = DATE.test(raw) && isCalendarDay(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : Number.NaN;
+  const ms = DATE.test(raw) ? isoTimeMs(raw) : Number.NaN;
   if (Number.isNaN(ms)) throw new BadQuery(name, "expected a date (YYYY-MM-DD) or an ISO date-time");
   return new Date(ms).toISOString();
 }
