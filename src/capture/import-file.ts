@@ -124,7 +124,7 @@ export async function importFile(path: string, before: FileState | undefined, ct
       read = eachLine(path, resumed?.offset ?? 0, onLine);
     },
     resumed,
-    path.endsWith(".json") ? () => readFileSync(path, "utf8").replace(/^\ufeff/, "") : undefined,
+    path.endsWith(".json") ? () => withoutBom(readFileSync(path, "utf8")) : undefined,
   );
   add(summary.skipped_lines, "torn last line", read.torn);
   add(summary.skipped_lines, "oversized line", read.oversized);
@@ -141,10 +141,15 @@ export async function importFile(path: string, before: FileState | undefined, ct
 
 /** stdin's text: parsed and recorded like a file, with nothing to remember. */
 export async function importText(text: string, ctx: ImportContext, untimedAt: string): Promise<void> {
-  const lines = text.replace(/^\ufeff/, "").split("\n").filter((l) => l.trim() !== "");
+  const lines = withoutBom(text).split("\n").filter((l) => l.trim() !== "");
   const { source, empty } = parseEach((onLine) => lines.forEach(onLine), undefined, undefined);
   if (source) await recordSource("-", source, ctx, untimedAt, undefined);
   else ctx.summary.skipped_files.push({ path: "-", reason: empty ? "empty" : "not a Claude Code, Codex or Gemini CLI log" });
+}
+
+/** Text without the byte order mark a Windows editor puts first (eachLine skips it in files read line by line). */
+function withoutBom(text: string): string {
+  return text.replace(/^\ufeff/, "");
 }
 
 /** A source parsed: its events, the facts, and (line formats) the parser's state after its last line. */
